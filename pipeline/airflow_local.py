@@ -1,0 +1,258 @@
+"""Airflow inside the project folder: configuration, and the real scheduler started and
+stopped on demand, for `make run`, the backfill test and local use.
+
+Everything lives under an ignored `AIRFLOW_HOME` (default `.airflow/`): SQLite metadata DB,
+LocalExecutor, `dags_folder` = `dags/`, examples off, servers bound to 127.0.0.1. No global
+state outside the project folder; nothing here is imported by the DAG file.
+
+The PostgreSQL + Celery set-up (`docs/operations.md`) uses the same DAG and code; only the
+`AIRFLOW__*` variables change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.config import PROJECT_ROOT
+
+DAG_ID = "news_events"
+TERMINAL = {"success", "failed"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for every airflow process of this project (CLI, servers, task workers)."""
+    home = Path(home or os.environ.get("AIRFLOW_HOME") or PROJECT_ROOT / ".airflow").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    secret_file = home / "jwt_secret"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_hex(32))
+    env = dict(os.environ)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": env.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
+            "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM", "4"),
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": env.get(
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}"
+            ),
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__API_AUTH__JWT_SECRET": secret_file.read_text().strip(),
+            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
+            "GX_ANALYTICS_ENABLED": "False",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def airflow(
+    args: list[str], env: dict[str, str], check: bool = True, capture: bool = True
+) -> subprocess.CompletedProcess:
+    """Run the `airflow` command of this virtual environment."""
+    exe = Path(sys.executable).with_name("airflow")
+    proc = subprocess.run([str(exe), *args], env=env, text=True, capture_output=capture, cwd=PROJECT_ROOT)
+    if check and proc.returncode != 0:
+        raise RuntimeError(
+            f"airflow {' '.join(args)} failed ({proc.returncode}):\n{(proc.stderr or '')[-3000:]}{(proc.stdout or '')[-2000:]}"
+        )
+    return proc
+
+
+def init_db(env: dict[str, str]) -> None:
+    airflow(["db", "migrate"], env)
+
+
+def wait_for_port(port: int, timeout: float, procs: list[subprocess.Popen]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for p in procs:
+            if p.poll() is not None:
+                raise RuntimeError(
+                    f"an Airflow component exited early ({p.args[1:3]}, code {p.returncode}); see its log in AIRFLOW_HOME/logs"
+                )
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the Airflow api-server did not listen on 127.0.0.1:{port} within {timeout:.0f}s")
+
+
+@contextlib.contextmanager
+def running_airflow(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Start api-server, scheduler and dag-processor on loopback; stop them all afterwards."""
+    port = int(env["AIRFLOW__API__PORT"])
+    exe = str(Path(sys.executable).with_name("airflow"))
+    logs = Path(env["AIRFLOW_HOME"]) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    procs: list[subprocess.Popen] = []
+    try:
+        for component in (
+            ["api-server", "--host", "127.0.0.1", "--port", str(port)],
+            ["scheduler"],
+            ["dag-processor"],
+        ):
+            log_file = (logs / f"{component[0]}.log").open("ab")
+            procs.append(
+                subprocess.Popen(
+                    [exe, *component],
+                    env=env,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    cwd=PROJECT_ROOT,
+                    start_new_session=True,
+                )
+            )
+        wait_for_port(port, 120, procs)
+        yield env
+    finally:
+        for p in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, 15)
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, 9)
+                p.wait()
+
+
+def wait_for_dag(env: dict[str, str], timeout: float = 180) -> None:
+    """Until the dag-processor has serialised the DAG."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc = airflow(["dags", "list", "-o", "json"], env, check=False)
+        if proc.returncode == 0 and DAG_ID in proc.stdout:
+            return
+        time.sleep(2)
+    raise RuntimeError(f"DAG {DAG_ID} was not parsed within {timeout:.0f}s: run `airflow dags list-import-errors`")
+
+
+def list_runs(env: dict[str, str]) -> list[dict]:
+    proc = airflow(["dags", "list-runs", DAG_ID, "-o", "json"], env, check=False)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return []
+    # warnings are printed before the JSON on stdout
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("["):
+            return json.loads(line)
+    return []
+
+
+def backfill(
+    env: dict[str, str],
+    start: dt.date,
+    end: dt.date,
+    timeout: float = 900,
+    reprocess: str = "completed",
+) -> list[dict]:
+    """Create a backfill for [start, end] (inclusive) and wait until its runs end."""
+    airflow(["dags", "unpause", DAG_ID], env)
+    airflow(
+        [
+            "backfill",
+            "create",
+            "--dag-id",
+            DAG_ID,
+            "--from-date",
+            start.isoformat(),
+            "--to-date",
+            end.isoformat(),
+            "--reprocess-behavior",
+            reprocess,
+        ],
+        env,
+    )
+    wanted = (end - start).days + 1
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = [
+            r
+            for r in list_runs(env)
+            if str(r.get("run_id", "")).startswith("backfill__")
+            and start.isoformat() <= str(r.get("logical_date", ""))[:10] <= end.isoformat()
+        ]
+        if len(runs) >= wanted and all(r.get("state") in TERMINAL for r in runs):
+            return runs
+        time.sleep(3)
+    raise RuntimeError(f"backfill {start}..{end} did not finish within {timeout:.0f}s; see AIRFLOW_HOME/logs")
+
+
+def contiguous_ranges(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """[2023-09-19, 2023-09-20, 2024-11-16] -> [(09-19, 09-20), (11-16, 11-16)]."""
+    ranges: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + dt.timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def run_through_airflow(
+    source: Path,
+    warehouse: Path,
+    home: Path | None = None,
+    days: list[dt.date] | None = None,
+    progress=print,
+) -> list[dict]:
+    """The real thing: scheduler + api-server, one backfill per run of consecutive publication
+    dates found in `source` (a DAG run per date), then stop everything."""
+    from pipeline.config import Settings
+    from pipeline.ingest import publication_dates
+
+    if days is None:
+        days = publication_dates(source, Settings().max_file_bytes)
+    if not days:
+        raise RuntimeError(f"no documents with a valid publication date in {source}")
+    env = airflow_env(
+        home,
+        port=free_port(),
+        extra={
+            "NEWSEVENTS_SOURCE": str(Path(source).resolve()),
+            "NEWSEVENTS_WAREHOUSE": str(Path(warehouse).resolve()),
+        },
+    )
+    progress(f"airflow: AIRFLOW_HOME={env['AIRFLOW_HOME']}, initialising the metadata DB")
+    init_db(env)
+    runs: list[dict] = []
+    with running_airflow(env):
+        progress(f"airflow: api-server on {env['AIRFLOW__API__BASE_URL']}, scheduler and dag-processor started")
+        wait_for_dag(env)
+        for start, end in contiguous_ranges(days):
+            progress(f"airflow: backfill {DAG_ID} {start} .. {end}")
+            done = backfill(env, start, end)
+            runs.extend(done)
+            for r in sorted(done, key=lambda r: r["logical_date"]):
+                progress(f"  run {r['run_id']}  partition {str(r['logical_date'])[:10]}  {r['state']}")
+    failed = [r for r in runs if r.get("state") != "success"]
+    if failed:
+        raise RuntimeError(
+            f"{len(failed)} DAG run(s) failed: {[r['run_id'] for r in failed]}; task logs are under {env['AIRFLOW_HOME']}/logs"
+        )
+    return runs

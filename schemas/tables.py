@@ -1,0 +1,285 @@
+"""The warehouse tables: the one place where column names, types and meanings are stated.
+
+Every writer builds its Arrow tables from these schemas and every reader (validation, docs,
+tests) takes them from here, so a column cannot drift between stages. Columns are only ever
+added as nullable, because a Parquet dataset's schema is read from its first file and readers
+silently drop columns that older files lack.
+
+`published_date` is the hive partition key (`TABLE/published_date=YYYY-MM-DD/`). It is listed
+here for documentation and validation but is not stored inside the files (readers derive it
+from the path), see `PARTITION_KEY` and `file_schema`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1.0.0"
+PARTITION_KEY = "published_date"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    description: str
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    partitioned: bool = True
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The full logical schema, partition key included."""
+        return pa.schema(
+            [
+                pa.field(c.name, c.type, nullable=c.nullable, metadata={"description": c.description})
+                for c in self.columns
+            ],
+            metadata={"table": self.name, "schema_version": SCHEMA_VERSION},
+        )
+
+    @property
+    def file_schema(self) -> pa.Schema:
+        """The schema stored in the Parquet files: the partition key lives in the path."""
+        schema = self.schema
+        if self.partitioned and PARTITION_KEY in schema.names:
+            schema = schema.remove(schema.get_field_index(PARTITION_KEY))
+        return schema
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+PARTICIPANT = pa.struct(
+    [
+        pa.field("name", pa.string()),
+        pa.field("country", pa.string()),
+        pa.field("role", pa.string()),
+    ]
+)
+
+_PUBLISHED = Column(PARTITION_KEY, pa.date32(), "Publication date of the article; the partition key.", False)
+
+DOCUMENTS = Table(
+    name="documents",
+    description="One row per distinct article ingested: metadata, raw text and cleaned text.",
+    key=("doc_id",),
+    columns=(
+        Column(
+            "doc_id",
+            pa.string(),
+            "Stable id derived from the normalised article content (same text, same id).",
+            False,
+        ),
+        _PUBLISHED,
+        Column(
+            "source_name",
+            pa.string(),
+            "Base name of the input file, or the record id of a JSON Lines export.",
+            False,
+        ),
+        Column(
+            "source_path",
+            pa.string(),
+            "Path of the input relative to the source folder, with `#line` for JSON Lines records.",
+        ),
+        Column(
+            "date_source",
+            pa.string(),
+            "Where the publication date came from: manifest, record, text_header.",
+        ),
+        Column("outlet", pa.string(), "Publishing outlet or wire service, when stated."),
+        Column("url", pa.string(), "Article URL, when the source gives one."),
+        Column("title", pa.string(), "Headline."),
+        Column("byline", pa.string(), "Author names from the byline."),
+        Column(
+            "dateline_place",
+            pa.string(),
+            "Place named in the dateline (`SEOUL (Reuters) -` gives SEOUL).",
+        ),
+        Column(
+            "input_fixes",
+            pa.string(),
+            "Repairs made while reading the input (encoding, BOM, line ends, HTML), comma-separated.",
+        ),
+        Column(
+            "duplicate_of",
+            pa.string(),
+            "doc_id of an earlier near-duplicate (same wire story), else null.",
+        ),
+        Column(
+            "raw_text",
+            pa.string(),
+            "The article text as read (decoded, unmodified); all offsets point into it.",
+            False,
+        ),
+        Column("text", pa.string(), "The cleaned article body that extraction reads.", False),
+        Column("raw_chars", pa.int64(), "Length of raw_text in characters.", False),
+        Column("removed_chars", pa.int64(), "Characters removed by cleaning.", False),
+    ),
+)
+
+EVENTS = Table(
+    name="events",
+    description="One row per event mention found in an article, with its evidence sentence.",
+    key=("event_id",),
+    columns=(
+        Column("event_id", pa.string(), "Deterministic id: the same input gives the same id.", False),
+        Column("doc_id", pa.string(), "The article (documents.doc_id).", False),
+        _PUBLISHED,
+        Column(
+            "event_type",
+            pa.string(),
+            "summit, meeting, speech, statement, pledge, visit, agreement, or another type.",
+            False,
+        ),
+        Column("cameo_code", pa.string(), "Closest CAMEO event code, leading zeros kept."),
+        Column(
+            "stance",
+            pa.string(),
+            "For statements: condemn, appeal, warn, accuse, deny, support, concern, other.",
+        ),
+        Column("actor_name", pa.string(), "Canonical name of the agent."),
+        Column("actor_country", pa.string(), "ISO 3166-1 alpha-3 country of the agent."),
+        Column("actor_kind", pa.string(), "person, country, organisation or group."),
+        Column(
+            "participants",
+            pa.list_(PARTICIPANT),
+            "Other parties: name, ISO alpha-3 country, role (counterpart, target, recipient, host).",
+        ),
+        Column("location_name", pa.string(), "Where the event took place."),
+        Column("location_country", pa.string(), "ISO 3166-1 alpha-3 country of the location."),
+        Column(
+            "event_date",
+            pa.date32(),
+            "Date resolved against the publication date (first day of the month/year when coarser).",
+        ),
+        Column("event_date_precision", pa.string(), "day, month or year."),
+        Column("date_text", pa.string(), "The words the date was resolved from."),
+        Column("status", pa.string(), "occurred or planned."),
+        Column("amount_value", pa.float64(), "Money amount in units (300 million = 300000000)."),
+        Column("amount_currency", pa.string(), "ISO 4217 currency of amount_value."),
+        Column("quote", pa.string(), "Direct quote of a statement or speech."),
+        Column("evidence_text", pa.string(), "The sentence that states the event.", False),
+        Column(
+            "evidence_start",
+            pa.int64(),
+            "Start offset of the evidence in documents.raw_text.",
+            False,
+        ),
+        Column(
+            "evidence_end",
+            pa.int64(),
+            "End offset (exclusive) of the evidence in documents.raw_text.",
+            False,
+        ),
+        Column("confidence", pa.float64(), "Extractor confidence, 0 to 1.", False),
+        Column(
+            "cluster_id",
+            pa.string(),
+            "Groups mentions of one real event (event_clusters.cluster_id).",
+        ),
+        Column(
+            "extractor_version",
+            pa.string(),
+            "Version of the extraction rules and model that produced the row.",
+            False,
+        ),
+    ),
+)
+
+REMOVED_SEGMENTS = Table(
+    name="removed_segments",
+    description="Every piece of raw text that cleaning removed, with its kind, so nothing is lost.",
+    key=("doc_id", "start"),
+    columns=(
+        Column("doc_id", pa.string(), "The article (documents.doc_id).", False),
+        _PUBLISHED,
+        Column("start", pa.int64(), "Start offset in documents.raw_text.", False),
+        Column("end", pa.int64(), "End offset (exclusive) in documents.raw_text.", False),
+        Column(
+            "kind",
+            pa.string(),
+            "What was removed: date_header, caption, photo_credit, byline, dateline, headline, credits, boilerplate, newsletter, copyright, related, unrelated.",
+            False,
+        ),
+        Column("text", pa.string(), "The removed text.", False),
+    ),
+)
+
+QUARANTINE = Table(
+    name="quarantine",
+    description="Inputs that could not become documents, with the reason; kept so nothing is dropped silently. Not partitioned by date (inputs without a usable date belong to no day): one file per source folder, rewritten whole by every run over it.",
+    key=("source_path", "reason"),
+    partitioned=False,
+    columns=(
+        Column("source_name", pa.string(), "Input file base name or record id.", False),
+        Column(
+            "source_path",
+            pa.string(),
+            "Path relative to the source folder (with `#line` for JSON Lines).",
+            False,
+        ),
+        Column("published_date", pa.date32(), "Publication date when it could be read, else null."),
+        Column(
+            "reason",
+            pa.string(),
+            "Short machine-readable reason: no_date, bad_date, empty, binary, too_large, outside_source, missing_file, duplicate, bad_record.",
+            False,
+        ),
+        Column("detail", pa.string(), "What exactly was wrong and what to do."),
+    ),
+)
+
+EVENT_CLUSTERS = Table(
+    name="event_clusters",
+    description="Groups of event mentions that describe one real event, across articles and days.",
+    key=("cluster_id",),
+    columns=(
+        Column("cluster_id", pa.string(), "Deterministic id of the cluster.", False),
+        _PUBLISHED,
+        Column("event_type", pa.string(), "Type shared by the mentions.", False),
+        Column("actor_country", pa.string(), "Main actor country."),
+        Column("countries", pa.list_(pa.string()), "Sorted ISO codes of all parties."),
+        Column("event_date", pa.date32(), "Earliest resolved date among the mentions."),
+        Column("mentions", pa.int64(), "Number of event rows in the cluster.", False),
+        Column("articles", pa.int64(), "Number of distinct articles.", False),
+        Column("outlets", pa.int64(), "Number of distinct outlets.", False),
+        Column("event_ids", pa.list_(pa.string()), "The member events."),
+    ),
+)
+
+RUNS = Table(
+    name="runs",
+    description="One row per pipeline run of a partition: run metadata kept out of the data tables.",
+    key=("run_id",),
+    columns=(
+        Column("run_id", pa.string(), "Run identifier (Airflow run id or CLI run id).", False),
+        _PUBLISHED,
+        Column("started_at", pa.timestamp("us", tz="UTC"), "Wall-clock start."),
+        Column("finished_at", pa.timestamp("us", tz="UTC"), "Wall-clock end."),
+        Column("inputs", pa.int64(), "Inputs seen for the partition."),
+        Column("documents", pa.int64(), "Documents published."),
+        Column("duplicates", pa.int64(), "Exact duplicates kept once."),
+        Column("quarantined", pa.int64(), "Inputs quarantined."),
+        Column("events", pa.int64(), "Events published."),
+        Column("stage_seconds", pa.string(), "JSON object: seconds per stage."),
+        Column("versions", pa.string(), "JSON object: pipeline, model, spaCy, schema versions."),
+        Column("validation", pa.string(), "passed, warning or failed."),
+        Column("validation_report", pa.string(), "Path of the validation result JSON."),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (DOCUMENTS, EVENTS, REMOVED_SEGMENTS, QUARANTINE, EVENT_CLUSTERS, RUNS)}
