@@ -67,6 +67,8 @@ def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str
             "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p),
         }
     )
+    if env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("sqlite"):
+        env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS", "pipeline.airflow_sqlite.CONNECT_ARGS")
     env.update(extra or {})
     return env
 
