@@ -175,21 +175,18 @@ def backfill(
 ) -> list[dict]:
     """Create a backfill for [start, end] (inclusive) and wait until its runs end."""
     airflow(["dags", "unpause", DAG_ID], env)
-    airflow(
-        [
-            "backfill",
-            "create",
-            "--dag-id",
-            DAG_ID,
-            "--from-date",
-            start.isoformat(),
-            "--to-date",
-            end.isoformat(),
-            "--reprocess-behavior",
-            reprocess,
-        ],
-        env,
-    )
+    args = ["backfill", "create", "--dag-id", DAG_ID, "--from-date", start.isoformat(), "--to-date", end.isoformat()]
+    args += ["--reprocess-behavior", reprocess]
+    # one backfill per DAG at a time: the scheduler marks the previous one complete a few
+    # heartbeats after its last run ends
+    deadline = time.monotonic() + 180
+    while True:
+        proc = airflow(args, env, check=False)
+        if proc.returncode == 0:
+            break
+        if "AlreadyRunningBackfill" not in (proc.stderr or "") + (proc.stdout or "") or time.monotonic() > deadline:
+            raise RuntimeError(f"airflow backfill create failed:\n{(proc.stderr or '')[-3000:]}")
+        time.sleep(3)
     wanted = (end - start).days + 1
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
