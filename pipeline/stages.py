@@ -55,7 +55,8 @@ def ingest_stage(
     day = _day(day)
     t0 = time.perf_counter()
     stage = staging_dir(warehouse, day, run_id)
-    result = ingest(Path(source), settings.max_file_bytes, dates={day})
+    # the index (facts per file, keyed by path + size + mtime) makes a date's run read only its own files
+    result = ingest(Path(source), settings.max_file_bytes, dates={day}, index_dir=Path(warehouse) / "_index")
     docs_path = write_staged(_staged_docs(result.documents), stage / "ingested.parquet")
     quarantine_path = write_staged(to_arrow("quarantine", result.quarantine), stage / "quarantine.parquet")
     out = {
@@ -70,11 +71,21 @@ def ingest_stage(
             "inputs": result.inputs,
             "documents": len(result.documents),
             "duplicates": result.duplicates,
-            "quarantined": len(result.quarantine),
+            "quarantined": result.quarantined,
         },
+        # the whole source (the quarantine file covers it): inputs = documents + duplicates + quarantined
+        "source_counts": result.source_counts,
+        "index": result.index,
         "seconds": {"ingest": round(time.perf_counter() - t0, 3)},
     }
-    log.info("ingest %s: %s", day, json.dumps(out["counts"]))
+    log.info(
+        "ingest %s: %s; source %s; files read %d of %d",
+        day,
+        json.dumps(out["counts"]),
+        json.dumps(result.source_counts),
+        result.index.get("files_read", 0),
+        result.index.get("files", 0),
+    )
     return out
 
 
