@@ -502,11 +502,14 @@ def mark_highlight_bullets(raw: str, paragraphs: list[Paragraph], removals: list
 
 
 def mark_captions_before_credits(raw: str, paragraphs: list[Paragraph], removals: list[Removal]) -> None:
-    """A short paragraph right before a lone photo credit line (`(Getty Images)`) is that photo's caption."""
-    for prev, p in zip(paragraphs, paragraphs[1:], strict=False):
-        if p.removed == "photo_credit" and prev.removed is None and len(prev.text) <= CAPTION_MAX_CHARS:
-            prev.removed = "caption"
-            removals.append(Removal(prev.start, _through_newline(raw, prev.end), "caption"))
+    """The lead photo: a short first paragraph right before a lone `(Getty Images)` line is its caption."""
+    if len(paragraphs) < 3:
+        return
+    first, credit = paragraphs[0], paragraphs[1]
+    bare_credit = credit.removed == "photo_credit" and credit.text.startswith("(")
+    if bare_credit and first.removed is None and len(first.text) <= CAPTION_MAX_CHARS:
+        first.removed = "caption"
+        removals.append(Removal(first.start, _through_newline(raw, first.end), "caption"))
 
 
 def top_of_article_kind(

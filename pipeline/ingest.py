@@ -381,7 +381,11 @@ def _is_input(name: str) -> bool:
 
 
 def list_source(source: Path) -> Listing:
-    """Walk a source without following links out of it; every input file or problem is listed."""
+    """Walk a source without following links out of it; every input file or problem is listed.
+
+    Uses `os.scandir` (file type and stat come with the directory entry), because this walk
+    runs on every ingest and must stay cheap next to reading a date's files.
+    """
     if source.is_file():
         root = source.parent.resolve()
         return Listing(root, {source.name: source.stat()}, [], None)
@@ -392,62 +396,56 @@ def list_source(source: Path) -> Listing:
     root = source.resolve()
     files: dict[str, os.stat_result] = {}
     problems: list[Fact] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for d in dirnames:
-            if (here / d).is_symlink():
-                rel = (here / d).relative_to(root).as_posix()
-                target = (here / d).resolve()
-                if not target.is_relative_to(root):
+    pending = [("", str(root))]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.name.startswith("."):
+                    continue
+                rel = prefix + entry.name
+                if entry.is_symlink():
+                    problem = _link_problem(root, rel, entry)
+                    if problem is not None:
+                        problems.append(problem)
+                        continue
+                    if entry.is_dir():
+                        log.info("folder link %s points inside the source; its files are read where they are", rel)
+                        continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((rel + "/", entry.path))
+                elif rel == MANIFEST:
+                    continue
+                elif not _is_input(entry.name):
                     problems.append(
                         Fact(
                             rel,
-                            d,
+                            entry.name,
                             rel,
-                            reason="outside_source",
-                            detail=f"folder link points outside the source ({target}); not followed",
+                            reason="unsupported_type",
+                            detail="not .txt, .html or .jsonl(.gz): convert it or move it out of the source",
                         )
                     )
                 else:
-                    log.info("folder link %s points inside the source; its files are read at %s", rel, target)
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            path = here / name
-            rel = path.relative_to(root).as_posix()
-            if rel == MANIFEST:
-                continue
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(root):
-                    problems.append(
-                        Fact(
-                            rel,
-                            name,
-                            rel,
-                            reason="outside_source",
-                            detail=f"link points outside the source folder ({target}); not followed",
-                        )
-                    )
-                    continue
-                if not target.exists():
-                    problems.append(Fact(rel, name, rel, reason="missing_file", detail=f"broken link to {target}"))
-                    continue
-            if not _is_input(name):
-                problems.append(
-                    Fact(
-                        rel,
-                        name,
-                        rel,
-                        reason="unsupported_type",
-                        detail="not .txt, .html or .jsonl(.gz): convert it or move it out of the source",
-                    )
-                )
-                continue
-            files[rel] = path.stat()
+                    files[rel] = entry.stat()
     manifest = root / MANIFEST
     return Listing(root, files, problems, manifest if manifest.is_file() else None)
+
+
+def _link_problem(root: Path, rel: str, entry: os.DirEntry) -> Fact | None:
+    """A link is followed only when it stays inside the source and its target exists."""
+    target = Path(entry.path).resolve()
+    if not target.is_relative_to(root):
+        return Fact(
+            rel,
+            entry.name,
+            rel,
+            reason="outside_source",
+            detail=f"link points outside the source folder ({target}); not followed",
+        )
+    if not target.exists():
+        return Fact(rel, entry.name, rel, reason="missing_file", detail=f"broken link to {target}")
+    return None
 
 
 def read_manifest(listing: Listing) -> tuple[dict[str, str], list[Fact]]:
@@ -583,12 +581,19 @@ def load_decisions(path: Path) -> list[Decision] | None:
     table = _read_index(path, names + list(DECISION_COLUMNS))
     if table is None:
         return None
+    cols = {name: table.column(name).to_pylist() for name in table.column_names}
     out = []
-    for row in table.to_pylist():
-        d = {k: row.pop(k) for k in DECISION_COLUMNS}
+    for i in range(table.num_rows):
+        fact = Fact(**{name: cols[name][i] for name in names})
         out.append(
             Decision(
-                Fact(**row), d["day"], d["date_source"], d["decision"], d["decision_detail"], None, d["duplicate_of"]
+                fact,
+                cols["day"][i],
+                cols["date_source"][i],
+                cols["decision"][i],
+                cols["decision_detail"][i],
+                None,
+                cols["duplicate_of"][i],
             )
         )
     return out
