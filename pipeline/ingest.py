@@ -285,6 +285,8 @@ def facts_of_text_file(path: Path, rel: str, st: os.stat_result, max_bytes: int)
     if st.st_size > max_bytes:
         fact.reason = "too_large"
         fact.detail = f"{st.st_size} bytes > limit {max_bytes}; raise NEWSEVENTS_MAX_FILE_BYTES to accept it"
+        with path.open("rb") as fh:  # the date header only, so the quarantine row can name its day
+            fact.header_date = header_date_of(fh.read(64).decode("utf-8", errors="ignore").lstrip("\ufeff"))
         return fact
     text, fixes, problem = read_text_file(path, is_html=rel.lower().endswith(HTML_SUFFIXES))
     return facts_of_text(fact, text, fixes, problem)
@@ -466,25 +468,27 @@ def read_manifest(listing: Listing) -> tuple[dict[str, str], list[Fact]]:
                     detail=f"header {reader.fieldnames}: expected columns file,published_date; manifest ignored",
                 )
             ]
+        listed = set(listing.files) | {p.source_path for p in listing.problems}
         for lineno, row in enumerate(reader, 2):
             name = (row.get("file") or "").strip()
             if not name:
                 continue
             where = f"{MANIFEST}#{lineno}"
-            target = (listing.root / name).resolve()
-            if Path(name).is_absolute() or not target.is_relative_to(listing.root):
+            # lexical, so an entry naming a link is the link (whose own check already ran), never its target
+            rel = os.path.normpath(name.replace("\\", "/")).replace(os.sep, "/")
+            if os.path.isabs(rel) or rel == ".." or rel.startswith("../"):
                 problems.append(
                     Fact(
                         where,
                         name,
                         MANIFEST,
+                        line=lineno,
                         reason="outside_source",
                         detail=f"manifest entry {name!r} escapes the source folder; not read",
                     )
                 )
                 continue
-            rel = target.relative_to(listing.root).as_posix()
-            if not target.is_file():
+            if rel not in listed:
                 problems.append(
                     Fact(
                         where,
@@ -493,7 +497,7 @@ def read_manifest(listing: Listing) -> tuple[dict[str, str], list[Fact]]:
                         line=lineno,
                         record_date=(row.get("published_date") or "").strip() or None,
                         reason="missing_file",
-                        detail=f"manifest names {name!r}, which is not in the source folder",
+                        detail=f"manifest names {name!r}, which is not in the source folder (paths are relative to it)",
                     )
                 )
                 continue
