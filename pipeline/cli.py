@@ -37,7 +37,7 @@ def dates_for(source: Path, start: dt.date | None, end: dt.date | None, settings
         return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     from pipeline.ingest import publication_dates
 
-    found = publication_dates(source, settings.max_file_bytes)
+    found = publication_dates(source, settings.max_file_bytes, Path(settings.warehouse) / "_index")
     return [d for d in found if (start is None or d >= start) and (end is None or d <= end)]
 
 

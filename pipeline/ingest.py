@@ -20,6 +20,7 @@ The work is split in two so that a run for one date does not pay for the whole f
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import gzip
@@ -34,7 +35,7 @@ import uuid
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -58,7 +59,7 @@ SKETCH_MOD = 8
 NEAR_DUP_MIN_SHARED = 8
 NEAR_DUP_CONTAINMENT = 0.6
 NEAR_DUP_MAX_DAYS = 3  # a wire story is republished within days; older overlaps are page furniture
-MAX_POSTING = 50  # shingles in more documents than this are page furniture, not story text
+MAX_POSTING = 50  # shingles in more documents of the same days than this are page furniture, not story text
 
 HTML_TAG = re.compile(
     r"</?(?:html|head|body|p|div|span|br|a|b|i|em|strong|h[1-6]|ul|ol|li|table|tr|td|th|img|figure|figcaption"
@@ -608,14 +609,14 @@ def save_index(path: Path, decisions: list[Decision], from_files: set[int], stam
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = []
-    for d in decisions:
-        row = asdict(d.fact)
-        row |= {"from_file": id(d.fact) in from_files, "day": d.day, "date_source": d.date_source}
-        row |= {"decision": d.reason, "decision_detail": d.detail, "duplicate_of": d.duplicate_of}
-        rows.append(row)
-    schema = _index_schema()
-    table = pa.Table.from_pylist(rows, schema=schema).replace_schema_metadata(
+    columns = {f.name: [getattr(d.fact, f.name) for d in decisions] for f in fields(Fact)}
+    columns["from_file"] = [id(d.fact) in from_files for d in decisions]
+    columns["day"] = [d.day for d in decisions]
+    columns["date_source"] = [d.date_source for d in decisions]
+    columns["decision"] = [d.reason for d in decisions]
+    columns["decision_detail"] = [d.detail for d in decisions]
+    columns["duplicate_of"] = [d.duplicate_of for d in decisions]
+    table = pa.Table.from_pydict(columns, schema=_index_schema()).replace_schema_metadata(
         {"index_version": INDEX_VERSION, "fingerprint": stamp}
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -734,22 +735,23 @@ def link_near_duplicates(docs: list[Decision]) -> None:
         for h in d.fact.sketch:
             postings[h].append(i)
     sizes = [len(d.fact.sketch) for d in docs]
+    ordinals = [d.day.toordinal() for d in docs]
     for i, d in enumerate(docs):
         if sizes[i] < NEAR_DUP_MIN_SHARED:
             continue
+        first = bisect.bisect_left(ordinals, ordinals[i] - NEAR_DUP_MAX_DAYS)  # earliest document in the window
         shared: dict[int, int] = defaultdict(int)
         for h in d.fact.sketch:
             post = postings[h]
-            if len(post) > MAX_POSTING:
+            if len(post) == 1:
                 continue
-            for j in post:
-                if j >= i:
-                    break
+            window = post[bisect.bisect_left(post, first) : bisect.bisect_left(post, i)]
+            if len(window) > MAX_POSTING:
+                continue  # in that many stories of the same days: page furniture, not story text
+            for j in window:
                 shared[j] += 1
         for j in sorted(shared):
             n = shared[j]
-            if (d.day - docs[j].day).days > NEAR_DUP_MAX_DAYS:
-                continue
             if (
                 docs[j].duplicate_of is None
                 and n >= NEAR_DUP_MIN_SHARED

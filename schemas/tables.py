@@ -236,7 +236,7 @@ QUARANTINE = Table(
         Column(
             "reason",
             pa.string(),
-            "Short machine-readable reason: no_date, bad_date, empty, binary, too_large, outside_source, missing_file, duplicate, bad_record.",
+            "Short machine-readable reason: no_date, bad_date, empty, binary, too_large, outside_source, missing_file, duplicate, bad_record, bad_manifest, unsupported_type.",
             False,
         ),
         Column("detail", pa.string(), "What exactly was wrong and what to do."),
