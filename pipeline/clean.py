@@ -59,6 +59,7 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("caption", re.compile(r"^(?:Image (?:copyright|source) .{1,60} )?Image caption\b", re.I)),
     ("caption", re.compile(r"^(?:Media playback is unsupported on your device )?Media caption\b", re.I)),
     ("caption", re.compile(r"^Media playback is unsupported on your device$", re.I)),
+    ("caption", re.compile(r"^(?:Enlarge this image )?toggle caption\b.{0,200}$", re.I)),
     ("caption", re.compile(r"^Enlarge this image\b", re.I)),
     (
         "caption",
@@ -71,6 +72,8 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("credits", re.compile(r"^Written by [\w .,'’-]{1,60}$", re.I)),
     ("credits", re.compile(r"^(?:Contributing|Contributors?)\s*:.{1,200}$", re.I)),
     ("credits", re.compile(r"^.{1,160}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\.?$", re.I)),
+    ("credits", re.compile(r"^[\w .,'’-]{1,80} contributed (?:reporting )?from [\w .,'’-]{1,40}\.?$")),
+    ("credits", re.compile(r"^This (?:article|story) (?:first )?appeared (?:on|in) .{1,120}$", re.I)),
     (
         "credits",
         re.compile(r"^•?\s*This (?:article|story|report) (?:is based|was based|includes material)\b.{0,120}$", re.I),
@@ -94,6 +97,12 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("boilerplate", re.compile(r"^This article is more than \w+ (?:year|month|week|day)s? old$", re.I)),
     ("boilerplate", re.compile(r"^(?:CLICK|TAP) (?:HERE|TO)\b.{0,80}$", re.I)),
     ("boilerplate", re.compile(r"^(?:Follow|Join) (?:us|@\w+|\w+ on)\b.{0,80}$", re.I)),
+    (
+        "boilerplate",
+        re.compile(
+            r"^(?:Follow|Join|Like) .{0,60}\b(?:on|at) (?:Twitter|Facebook|Instagram|LinkedIn|YouTube|Telegram)\b.{0,80}$"
+        ),
+    ),
     ("boilerplate", re.compile(r"^Click for more from .{1,60}$", re.I)),
     ("boilerplate", re.compile(r"^Watch the latest video at .{1,60}$", re.I)),
     ("boilerplate", re.compile(r"^Skip (?:Twitter|Facebook|Instagram|YouTube) post\b.*$", re.I)),
@@ -119,7 +128,9 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "related",
         re.compile(r"^(?:Read More|Related Stories|Related Articles|Related Coverage|Most Popular|Trending)$", re.I),
     ),
-    ("related", re.compile(r"^\(?\s*(?:PHOTOS|VIDEO|WATCH|READ|MORE)\s*:.{1,160}\)?$")),
+    ("related", re.compile(r"^\(?\s*(?:PHOTOS|VIDEO|WATCH|READ|MORE|See also|Also see|Related)\s*:.{1,160}\)?$", re.I)),
+    ("related", re.compile(r"^(?:https?://|www\.)\S+$")),
+    ("related", re.compile(r"^This (?:article|story|entry) (?:was )?(?:tagged|filed) (?:under|in)\b.{0,120}$", re.I)),
     ("related", re.compile(r"^Interested in .{1,60}\? Add .{1,60} as an interest\b.*$")),
 )
 
@@ -410,6 +421,7 @@ def _through_newline(raw: str, end: int) -> int:
 
 
 def line_kind(text: str) -> str | None:
+    text = text.lstrip("-–•⦁*· ")  # list bullets in front of furniture lines
     short = len(text) <= 400
     for kind, pattern in LINE_RULES:
         if kind == "newsletter" and short and pattern.search(text) or pattern.match(text):

@@ -160,6 +160,13 @@ BODY = (
         ("related", "Related: Ghana signs power deal with Togo"),
         ("related", "READ MORE: Nigeria's grid collapses again"),
         ("related", "( PHOTOS: Scenes from Accra)"),
+        ("related", "( See also: Full coverage of the grid talks)"),
+        ("related", "https://example.org/ghana/grid-talks.html"),
+        ("related", "This article tagged under: Ghana"),
+        ("caption", "toggle caption Ama Mensah/Reuters /Landov"),
+        ("credits", "* Kofi Boateng contributed from Lagos."),
+        ("credits", "This article first appeared on Example Pro at 5:05 p.m. on February 12, 2013."),
+        ("boilerplate", "- Follow the Ticker on Twitter: @ExampleTicker"),
     ],
 )
 def test_each_furniture_kind_is_removed_and_logged(kind, junk):
