@@ -50,7 +50,7 @@ TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 MANIFEST = "manifest.csv"
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 
 # near-duplicates: word 5-gram shingles, keep the hashes divisible by SKETCH_MOD (a content-defined
 # sample, so two copies of a story keep the same shingles wherever they sit in the text)
@@ -91,6 +91,7 @@ class Fact:
     outlet: str | None = None
     url: str | None = None
     title: str | None = None
+    byline: str | None = None  # a JSON Lines record's `authors`
     header_date: str | None = None
     doc_id: str | None = None
     fixes: str | None = None
@@ -346,6 +347,8 @@ def facts_of_jsonl(path: Path, rel: str, st: os.stat_result, max_bytes: int) -> 
             fact.record_date = _str_or_none(rec.get("published_date"))
             fact.outlet, fact.url = _str_or_none(rec.get("outlet")), _str_or_none(rec.get("url"))
             fact.title = _str_or_none(rec.get("title"))
+            authors = rec.get("authors")
+            fact.byline = _str_or_none(", ".join(map(str, authors)) if isinstance(authors, list) else authors)
             text = rec.get("text")
             if text is not None:
                 text = fix_text(text, fixes)
@@ -800,7 +803,7 @@ def document_row(d: Decision, text: str) -> dict:
         "outlet": d.fact.outlet,
         "url": d.fact.url,
         "title": d.fact.title,
-        "byline": None,
+        "byline": d.fact.byline,
         "dateline_place": None,
         "input_fixes": d.fact.fixes,
         "duplicate_of": d.duplicate_of,

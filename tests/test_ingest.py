@@ -135,6 +135,7 @@ def test_json_lines_exports_plain_or_gzip(tmp_path, gz):
             "outlet": "Daily Example",
             "url": "https://example.org/1",
             "title": "Grid talks",
+            "authors": "Ama Mensah, Kofi Boateng",
             "text": STORY,
         },
         {"id": "r2", "published_date": "", "text": " date 2024-11-17 " + STORY + "Later."},
@@ -153,7 +154,7 @@ def test_json_lines_exports_plain_or_gzip(tmp_path, gz):
         "Grid talks",
         "record",
     )
-    assert r1["raw_text"] == STORY
+    assert r1["raw_text"] == STORY and r1["byline"] == "Ama Mensah, Kofi Boateng"
     assert docs["r2"]["date_source"] == "text_header" and docs["r2"]["published_date"] == dt.date(2024, 11, 17)
     assert sorted(reasons(result).values()) == ["bad_record", "bad_record", "no_date"]
     assert balanced(result)
