@@ -356,3 +356,11 @@ def test_ingest_stage_reports_counts_and_the_whole_source_quarantine(tmp_path):
     quarantine = read_staged(out["quarantine"]).to_pylist()
     assert {q["source_path"]: q["reason"] for q in quarantine} == {"empty.txt": "empty", "bad.txt": "bad_date"}
     assert (tmp_path / "wh" / "_index").is_dir()
+
+
+def test_a_folder_link_inside_the_source_is_not_read_twice(tmp_path):
+    write(tmp_path, "real/a.txt", " date 2024-11-16 " + STORY)
+    os.symlink(tmp_path / "real", tmp_path / "alias")
+    result = ingest(tmp_path, MAX)
+    assert [d["source_path"] for d in result.documents] == ["real/a.txt"]
+    assert result.quarantine == [] and result.source_counts["inputs"] == 1
