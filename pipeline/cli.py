@@ -220,11 +220,27 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     days = dates_in_source(source, args.start, args.end, settings)
     if not days:
         print(f"no documents with a valid publication date in {source} for the dates asked; nothing to do")
-        print(f"(inputs without a usable date are quarantined: see `python -m pipeline inspect {settings.warehouse}`)")
+        print(describe_unusable_inputs(source, settings))
         return EXIT_OK
     results, failures = run_days(source, days, settings, progress=args.progress)
     print_summary(results, failures, settings.warehouse)
     return report_failures(failures, settings.warehouse)
+
+
+def describe_unusable_inputs(source: Path, settings: Settings) -> str:
+    """When no date can run, nothing is published: say what the source held, so no input
+    disappears without a word."""
+    from collections import Counter
+
+    from pipeline.ingest import ingest
+
+    result = ingest(source, settings.max_file_bytes)
+    reasons = Counter(q["reason"] for q in result.quarantine)
+    if not reasons:
+        return f"the source holds {result.inputs} input(s), all valid but outside --start/--end"
+    listed = ", ".join(f"{k}={v}" for k, v in sorted(reasons.items()))
+    examples = "; ".join(f"{q['source_path']}: {q['detail']}" for q in result.quarantine[:3])
+    return f"the source holds {result.inputs} input(s); unusable: {listed} (e.g. {examples})"
 
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:

@@ -291,3 +291,12 @@ def test_unreadable_source_exit_2_even_as_root(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(cli.os, "access", lambda path, mode: False)
     code, _, err = run_cli(capsys, "run", "--source", str(SEEDS), "--warehouse", str(tmp_path / "w"))
     assert code == EXIT_USAGE and "cannot be read" in err
+
+
+def test_run_with_no_usable_date_says_what_the_source_held(capsys, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "undated.txt").write_text("An article body without any date.\n")
+    code, out, _ = run_cli(capsys, "run", "--source", str(src), "--warehouse", str(tmp_path / "w"))
+    assert code == EXIT_OK
+    assert "nothing to do" in out and "no_date=1" in out and "undated.txt" in out
