@@ -106,6 +106,21 @@ def test_uses_event_clusters_when_present(seed_warehouse, tmp_path, monkeypatch)
     assert "How the story of cluster" in out
 
 
+@pytest.mark.slow
+def test_runs_when_no_event_was_found(seed_warehouse, tmp_path, monkeypatch):
+    """Articles published but no event extracted (a partition the validation only warns about)."""
+    import pyarrow.parquet as pq
+
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(seed_warehouse, warehouse)
+    for part in (warehouse / "events").rglob("*.parquet"):
+        table = pq.read_table(part)
+        pq.write_table(table.slice(0, 0), part)
+    out = text_outputs(execute(monkeypatch, warehouse, tmp_path / "figures"))
+    assert "and 0 event mentions" in out
+    assert (tmp_path / "figures" / "events_per_type.png").is_file()
+
+
 def test_missing_warehouse_says_what_to_do(tmp_path, monkeypatch):
     with pytest.raises(CellExecutionError) as err:
         execute(monkeypatch, tmp_path / "nowhere", tmp_path / "figures")
