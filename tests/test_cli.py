@@ -251,6 +251,8 @@ def test_failed_validation_exit_1_names_dates_and_the_rerun(capsys, small_source
     import pipeline.validate as validate
 
     def failing(tables, report_path=None):
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(json.dumps({"outcome": "failed", "results": []}))
         raise validate.ValidationFailed("validation failed, nothing published:\n  events: a check failed")
 
     monkeypatch.setattr(validate, "validate_tables", failing)
@@ -260,6 +262,8 @@ def test_failed_validation_exit_1_names_dates_and_the_rerun(capsys, small_source
     assert f"{ONE_SEED_DATE}: validation=failed" in out
     assert f"backfill --start {ONE_SEED_DATE} --end {ONE_SEED_DATE}" in err
     assert not (warehouse / "events").exists()
+    code, out, _ = run_cli(capsys, "inspect", str(warehouse))
+    assert code == EXIT_OK and f"FAILED validation {ONE_SEED_DATE} (not published)" in out
 
 
 def test_stage_error_exit_1_with_a_hint(capsys, tmp_path, monkeypatch):
