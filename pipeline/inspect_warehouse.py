@@ -129,7 +129,12 @@ def summarize(root: str | Path, last: int = 10) -> dict:
     tables = {}
     for name, spec in TABLES.items():
         parts = partitions_of(root, name) if spec.partitioned else []
-        info: dict = {"rows": row_count(root, name), "partitions": len(parts), "present": (root / name).is_dir()}
+        info: dict = {
+            "rows": row_count(root, name),
+            "partitions": len(parts),
+            "files": len(list((root / name).rglob("*.parquet"))) if (root / name).is_dir() else 0,
+            "present": (root / name).is_dir(),
+        }
         if parts:
             info["first"], info["last"] = parts[0], parts[-1]
         tables[name] = info
@@ -166,6 +171,11 @@ def format_summary(summary: dict) -> str:
     for name, info in summary["tables"].items():
         if not info["present"]:
             lines.append(f"  {name:17s} (absent)")
+            continue
+        if not TABLES[name].partitioned:
+            lines.append(
+                f"  {name:17s} rows={info['rows']:<8d} files={info['files']} (not partitioned: one file per source)"
+            )
             continue
         span = f"  {info['first']} .. {info['last']}" if info.get("first") else ""
         lines.append(f"  {name:17s} rows={info['rows']:<8d} partitions={info['partitions']:<5d}{span}")
