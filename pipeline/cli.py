@@ -497,12 +497,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+class StderrJsonHandler(logging.StreamHandler):
+    """JSON lines to whatever sys.stderr is at the moment of logging (so a replaced stderr, as in
+    tests or notebooks, never leaves the handler writing to a closed stream); installed once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def configure_logging(verbosity: int) -> None:
     """Quiet by default (warnings only); -v stage logs; -vv also the libraries' INFO chatter."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, StderrJsonHandler)]
+    root.addHandler(StderrJsonHandler())
     root.setLevel(logging.WARNING if verbosity == 0 else logging.DEBUG if verbosity > 1 else logging.INFO)
     logging.getLogger("pipeline").setLevel(
         logging.WARNING if verbosity == 0 else logging.DEBUG if verbosity > 1 else logging.INFO
