@@ -515,16 +515,24 @@ class StderrJsonHandler(logging.StreamHandler):
 
 
 def configure_logging(verbosity: int) -> None:
-    """Quiet by default (warnings only); -v stage logs; -vv also the libraries' INFO chatter."""
+    """Quiet by default (warnings only); -v the pipeline's stage logs; -vv everything.
+
+    The filter sits on the handler, not on logger levels, because libraries (GX) set their own
+    loggers to INFO and would otherwise print through at the default verbosity."""
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if not isinstance(h, StderrJsonHandler)]
-    root.addHandler(StderrJsonHandler())
-    root.setLevel(logging.WARNING if verbosity == 0 else logging.DEBUG if verbosity > 1 else logging.INFO)
-    logging.getLogger("pipeline").setLevel(
-        logging.WARNING if verbosity == 0 else logging.DEBUG if verbosity > 1 else logging.INFO
-    )
-    for noisy in ("great_expectations", "py4j", "urllib3", "matplotlib"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity > 1 else logging.WARNING)
+    handler = StderrJsonHandler()
+    handler.addFilter(lambda record: wanted(record, verbosity))
+    root.addHandler(handler)
+    level = logging.WARNING if verbosity == 0 else logging.DEBUG if verbosity > 1 else logging.INFO
+    root.setLevel(level)
+    logging.getLogger("pipeline").setLevel(level)
+
+
+def wanted(record: logging.LogRecord, verbosity: int) -> bool:
+    if verbosity > 1 or record.levelno >= logging.WARNING:
+        return True
+    return verbosity == 1 and record.name.split(".")[0] == "pipeline"
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
