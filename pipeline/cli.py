@@ -553,6 +553,9 @@ def main(argv: list[str] | None = None) -> int:
     except ModelMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL
+    except BrokenPipeError:  # `... | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted: published partitions are complete; rerun the unfinished dates", file=sys.stderr)
         return EXIT_INTERRUPTED

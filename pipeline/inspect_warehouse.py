@@ -173,9 +173,7 @@ def format_summary(summary: dict) -> str:
             lines.append(f"  {name:17s} (absent)")
             continue
         if not TABLES[name].partitioned:
-            lines.append(
-                f"  {name:17s} rows={info['rows']:<8d} files={info['files']} (not partitioned: one file per source)"
-            )
+            lines.append(f"  {name:17s} rows={info['rows']:<8d} files={info['files']} (not partitioned)")
             continue
         span = f"  {info['first']} .. {info['last']}" if info.get("first") else ""
         lines.append(f"  {name:17s} rows={info['rows']:<8d} partitions={info['partitions']:<5d}{span}")

@@ -43,7 +43,8 @@ def write_clusters(warehouse: Path) -> int:
     grouped as one cluster (a stand-in for the clustering stage, only to exercise the reader)."""
     import pyarrow.dataset as ds
 
-    from pipeline.warehouse import publish_partition, to_arrow
+    from pipeline.warehouse import file_table, publish_file, publish_partition, to_arrow
+    from schemas import TABLES
 
     events = ds.dataset(warehouse / "events", partitioning="hive").to_table().to_pylist()
     groups: dict[tuple, list[dict]] = {}
@@ -67,6 +68,9 @@ def write_clusters(warehouse: Path) -> int:
             }
         )
     table = to_arrow("event_clusters", rows)
+    if not TABLES["event_clusters"].partitioned:  # one file rebuilt whole, published_date a plain column
+        publish_file(file_table("event_clusters", table), warehouse / "event_clusters" / "part-0.parquet")
+        return len(rows)
     for day in sorted({r["published_date"] for r in rows}):
         mask = [r["published_date"] == day for r in rows]
         publish_partition(warehouse, "event_clusters", day, table.filter(mask))
