@@ -125,6 +125,31 @@ def test_runs_when_no_event_was_found(seed_warehouse, tmp_path, monkeypatch):
     assert (tmp_path / "figures" / "events_per_type.png").is_file()
 
 
+@pytest.mark.slow
+def test_evidence_check_reports_a_span_that_does_not_match(seed_warehouse, tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(seed_warehouse, warehouse)
+    part = sorted((warehouse / "events").rglob("*.parquet"))[0]
+    table = pq.read_table(part)
+    starts = table.column("evidence_start").to_pylist()
+    starts[0] += 1  # the first event's span now starts one character late
+    index = table.schema.get_field_index("evidence_start")
+    pq.write_table(table.set_column(index, table.schema.field(index), pa.array(starts, pa.int64())), part)
+    total = ds_rows(warehouse / "events")
+    out = text_outputs(execute(monkeypatch, warehouse, tmp_path / "figures"))
+    assert f"{total - 1} of {total} evidence sentences are exactly" in out
+    assert table.column("event_id")[0].as_py() in out  # the offending event is listed
+
+
+def ds_rows(folder: Path) -> int:
+    import pyarrow.dataset as ds
+
+    return ds.dataset(folder, partitioning="hive").count_rows()
+
+
 def test_missing_warehouse_says_what_to_do(tmp_path, monkeypatch):
     with pytest.raises(CellExecutionError) as err:
         execute(monkeypatch, tmp_path / "nowhere", tmp_path / "figures")
