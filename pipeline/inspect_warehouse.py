@@ -1,70 +1,205 @@
 """What a warehouse holds: partitions, rows per table, the last runs and their validation
-outcome, quarantine counts by reason. Used by `make run`'s summary and `python -m pipeline inspect`.
+outcome, quarantine counts by reason, where the validation reports and Data Docs are.
+
+Used by `make run`'s summary and `python -m pipeline inspect`. Reads only what is published
+(plus the validation reports, because a date that failed validation has no run row: nothing of
+it was published, and the report is the only trace an operator can find).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 
 from schemas import PARTITION_KEY, TABLES
 
+# Folders a warehouse may hold besides its tables (work in progress, reports, docs, locks).
+SERVICE_DIRS = ("_staging", "_validation", "_data_docs", "_locks")
+
 
 class NotAWarehouse(ValueError):
     """The folder has none of the warehouse's tables."""
 
+    @classmethod
+    def for_path(cls, root: str | Path) -> NotAWarehouse:
+        root = Path(root)
+        what = "does not exist" if not root.exists() else "has no table folders (documents/, events/, ...)"
+        return cls(
+            f"{root} is not a warehouse ({what}): run `make run`, or "
+            f"`python -m pipeline run --warehouse {root}`, or point at an existing one with --warehouse / "
+            "NEWSEVENTS_WAREHOUSE"
+        )
 
-def summarize(root: str | Path) -> dict:
+
+def is_warehouse(root: str | Path) -> bool:
+    """A folder with at least one table folder or one of the pipeline's service folders."""
+    root = Path(root)
+    return root.is_dir() and any((root / name).is_dir() for name in (*TABLES, *SERVICE_DIRS))
+
+
+def partitions_of(root: Path, table_name: str) -> list[str]:
+    """Partition dates from the folder names, cheap even for years of partitions."""
+    folder = root / table_name
+    if not folder.is_dir():
+        return []
+    prefix = f"{PARTITION_KEY}="
+    return sorted(
+        p.name[len(prefix) :] for p in folder.iterdir() if p.name.startswith(prefix) and any(p.glob("*.parquet"))
+    )
+
+
+def row_count(root: Path, table_name: str) -> int:
+    """Rows from the Parquet footers, without reading the data."""
+    import pyarrow.parquet as pq
+
+    folder = root / table_name
+    if not folder.is_dir():
+        return 0
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in folder.rglob("*.parquet") if not p.name.startswith("."))
+
+
+def last_runs(root: str | Path) -> list[dict]:
+    """The last recorded run of each date (by finish time), oldest date first."""
     from pipeline.warehouse import read_table
 
+    table = read_table(Path(root), "runs")
+    if table is None:
+        return []
+    rows = sorted(table.to_pylist(), key=lambda r: (str(r["finished_at"]), r["run_id"]))
+    last: dict[str, dict] = {}
+    for r in rows:
+        last[str(r[PARTITION_KEY])] = r
+    return [
+        {
+            "date": d,
+            "run_id": r["run_id"],
+            "finished_at": r["finished_at"].isoformat() if r["finished_at"] else None,
+            "validation": r["validation"],
+            "documents": r["documents"],
+            "events": r["events"],
+            "report": r["validation_report"],
+        }
+        for d, r in sorted(last.items())
+    ]
+
+
+def validation_reports(root: Path) -> list[dict]:
+    """The newest validation report of each date with its outcome, including dates whose
+    validation failed (and which therefore have no run row and no partition)."""
+    folder = root / "_validation"
+    if not folder.is_dir():
+        return []
+    newest: dict[str, Path] = {}
+    for path in folder.glob("*/*.json"):
+        day = path.parent.name
+        if day not in newest or path.stat().st_mtime > newest[day].stat().st_mtime:
+            newest[day] = path
+    reports = []
+    for day, path in sorted(newest.items()):
+        try:
+            outcome = json.loads(path.read_text(encoding="utf-8")).get("outcome", "unknown")
+        except (OSError, ValueError, AttributeError):
+            outcome = "unreadable"
+        reports.append({"date": day, "outcome": outcome, "report": str(path)})
+    return reports
+
+
+def data_docs_index(root: Path) -> str | None:
+    """The Data Docs entry page when validation rendered one under the warehouse."""
+    pages = sorted(root.glob("_data_docs/**/index.html"), key=lambda p: (len(p.parts), str(p)))
+    return str(pages[0]) if pages else None
+
+
+def quarantine_by_reason(root: Path) -> dict[str, int]:
+    from pipeline.warehouse import read_table
+
+    table = read_table(root, "quarantine")
+    if table is None:
+        return {}
+    return dict(sorted(Counter(table.column("reason").to_pylist()).items()))
+
+
+def summarize(root: str | Path, last: int = 10) -> dict:
+    """Everything `inspect` shows, as plain JSON-able data."""
     root = Path(root)
-    if not root.is_dir() or not any((root / name).is_dir() for name in TABLES):
-        raise NotAWarehouse(
-            f"{root} is not a warehouse (no documents/ or events/ folder): run `make run` or `python -m pipeline run --warehouse {root}` first"
-        )
+    if not is_warehouse(root):
+        raise NotAWarehouse.for_path(root)
     tables = {}
     for name, spec in TABLES.items():
-        table = read_table(root, name)
-        if table is None:
-            tables[name] = {"rows": 0, "partitions": 0}
-            continue
-        parts = sorted({str(d) for d in table.column(PARTITION_KEY).to_pylist()}) if spec.partitioned else []
-        tables[name] = {"rows": table.num_rows, "partitions": len(parts)}
-        if name == "documents":
-            tables[name]["dates"] = parts
-        if name == "runs":
-            rows = sorted(table.to_pylist(), key=lambda r: (str(r["finished_at"]), r["run_id"]))
-            last = {}
-            for r in rows:
-                last[str(r[PARTITION_KEY])] = r
-            tables[name]["last_runs"] = [
-                {
-                    "date": d,
-                    "run_id": r["run_id"],
-                    "validation": r["validation"],
-                    "report": r["validation_report"],
-                }
-                for d, r in sorted(last.items())
-            ]
-        if name == "quarantine":
-            tables[name]["by_reason"] = dict(Counter(table.column("reason").to_pylist()))
-    return {"warehouse": str(root.resolve()), "tables": tables}
+        parts = partitions_of(root, name) if spec.partitioned else []
+        info: dict = {
+            "rows": row_count(root, name),
+            "partitions": len(parts),
+            "files": len(list((root / name).rglob("*.parquet"))) if (root / name).is_dir() else 0,
+            "present": (root / name).is_dir(),
+        }
+        if parts:
+            info["first"], info["last"] = parts[0], parts[-1]
+        tables[name] = info
+    runs = last_runs(root)
+    reports = validation_reports(root)
+    failed = [r for r in reports if r["outcome"] == "failed" and _newer_than_run(r, runs)]
+    return {
+        "warehouse": str(root.resolve()),
+        "inspected_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "tables": tables,
+        "partitions": partitions_of(root, "documents"),
+        "last_runs": runs[-last:] if last else runs,
+        "runs_total": len(runs),
+        "validation": dict(Counter(r["validation"] for r in runs)),
+        "failed_validation": failed,
+        "quarantine_by_reason": quarantine_by_reason(root),
+        "validation_reports": str(root.resolve() / "_validation") if reports else None,
+        "data_docs": data_docs_index(root),
+    }
+
+
+def _newer_than_run(report: dict, runs: list[dict]) -> bool:
+    """A failed report counts when no later run of that date published."""
+    run = next((r for r in runs if r["date"] == report["date"]), None)
+    if run is None or not run["finished_at"]:
+        return True
+    finished = dt.datetime.fromisoformat(run["finished_at"]).timestamp()
+    return Path(report["report"]).stat().st_mtime > finished
 
 
 def format_summary(summary: dict) -> str:
-    lines = [f"warehouse: {summary['warehouse']}"]
-    t = summary["tables"]
-    lines.append("tables:")
-    for name, info in t.items():
-        lines.append(f"  {name:17s} rows={info['rows']:<6d} partitions={info['partitions']}")
-    if t["documents"].get("dates"):
-        lines.append("partitions: " + ", ".join(t["documents"]["dates"]))
-    if t["runs"].get("last_runs"):
-        lines.append("last run per date (validation):")
-        for r in t["runs"]["last_runs"]:
-            lines.append(f"  {r['date']}  {r['validation']:8s} {r['run_id']}  report: {r['report']}")
-    if t["quarantine"].get("by_reason"):
-        lines.append(
-            "quarantine by reason: " + ", ".join(f"{k}={v}" for k, v in sorted(t["quarantine"]["by_reason"].items()))
-        )
-    return "\n".join(lines)
+    """The human view of `summarize`."""
+    lines = [f"warehouse: {summary['warehouse']}", "tables:"]
+    for name, info in summary["tables"].items():
+        if not info["present"]:
+            lines.append(f"  {name:17s} (absent)")
+            continue
+        if not TABLES[name].partitioned:
+            lines.append(f"  {name:17s} rows={info['rows']:<8d} files={info['files']} (not partitioned)")
+            continue
+        span = f"  {info['first']} .. {info['last']}" if info.get("first") else ""
+        lines.append(f"  {name:17s} rows={info['rows']:<8d} partitions={info['partitions']:<5d}{span}")
+    parts = summary["partitions"]
+    if parts:
+        shown = ", ".join(parts) if len(parts) <= 12 else ", ".join(parts[:6]) + ", ..., " + ", ".join(parts[-3:])
+        lines.append(f"partitions ({len(parts)}): {shown}")
+    if summary["last_runs"]:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(summary["validation"].items()))
+        lines.append(f"last run per date ({len(summary['last_runs'])} of {summary['runs_total']} shown; {counts}):")
+        for r in summary["last_runs"]:
+            lines.append(
+                f"  {r['date']}  {r['validation'] or '?':8s} docs={r['documents']!s:<5s} events={r['events']!s:<6s} {r['run_id']}"
+            )
+    else:
+        lines.append("runs: none recorded")
+    for r in summary["failed_validation"]:
+        lines.append(f"FAILED validation {r['date']} (not published): {r['report']}")
+    quarantine = summary["quarantine_by_reason"]
+    if quarantine:
+        total = sum(quarantine.values())
+        lines.append(f"quarantine ({total}): " + ", ".join(f"{k}={v}" for k, v in quarantine.items()))
+    else:
+        lines.append("quarantine: empty")
+    if summary["validation_reports"]:
+        lines.append(f"validation reports: {summary['validation_reports']}")
+    if summary["data_docs"]:
+        lines.append(f"data docs: {summary['data_docs']}")
+    return "\n".join(line.rstrip() for line in lines)
