@@ -165,12 +165,28 @@ _MONTH_ANY = rf"(?:{_MONTH_FULL}|(?:{'|'.join(sorted(MONTH_ABBREVIATIONS, key=le
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d\d"
 
+
+def _lead(word: str) -> str:
+    """A word as it starts a phrase: lower case, or capitalised at the start of a sentence; not ALL CAPS
+    and not Title Case further on ("USA TODAY" and ABC's "This Week" are names, not dates)."""
+    return f"[{word[0].upper()}{word[0]}]{word[1:]}"
+
+
+_WHICH = (
+    rf"(?P<which>{_lead('last')}|{_lead('next')}|{_lead('this')}|{_lead('earlier')}\s+this|{_lead('later')}\s+this"
+    rf"|{_lead('the')}\s+past|{_lead('the')}\s+previous|{_lead('the')}\s+coming)"
+)
+_PREPOSITIONS = (
+    r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Tt]ill|[Ff]rom|[Dd]uring|[Tt]hrough|[Bb]efore|[Aa]fter|[Ee]arly|[Mm]id|[Ll]ate"
+)
+
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(rf"\b(?P<y>{_YEAR})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])\b")),
     (
         "month_day",
         re.compile(
-            rf"(?:\b{_WEEKDAY},?\s+)?\b(?P<month>{_MONTH_ANY})\s+(?P<day>{_DAY})\b(?:,?\s+(?P<year>{_YEAR})\b)?(?!\s*(?:%|,\d))"
+            rf"(?:\b{_WEEKDAY},?\s+)?\b(?P<month>{_MONTH_ANY})\s+(?P<day>{_DAY})\b(?:,?\s+(?P<year>{_YEAR})\b)?"
+            r"(?!\s*(?:%|,\d))"
         ),
     ),
     (
@@ -181,70 +197,62 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("month_year", re.compile(rf"\b(?P<month>{_MONTH_FULL}|{_MONTH_ANY})(?:,?\s+of)?,?\s+(?P<year>{_YEAR})\b")),
     (
+        "month_relative_year",
+        re.compile(
+            rf"\b(?:(?P<day>{_DAY})\s+)?(?P<month>{_MONTH_FULL})(?:\s+(?P<day2>{_DAY}))?,?\s+"
+            r"(?P<which>this|last|next)\s+year\b"
+        ),
+    ),
+    (
         "weekday_week",
-        re.compile(
-            rf"\b{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?,?\s+(?P<which>last|next|this)\s+week\b", re.I
-        ),
+        re.compile(rf"\b{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?,?\s+(?P<which>last|next|this)\s+week\b"),
     ),
-    (
-        "week",
-        re.compile(
-            r"\b(?P<which>last|next|this|earlier\s+this|later\s+this|the\s+past|the\s+previous|the\s+coming)\s+week\b",
-            re.I,
-        ),
-    ),
-    (
-        "month_rel",
-        re.compile(
-            r"\b(?P<which>last|next|this|earlier\s+this|later\s+this|the\s+past|the\s+previous|the\s+coming)\s+month\b",
-            re.I,
-        ),
-    ),
-    (
-        "year_rel",
-        re.compile(
-            r"\b(?P<which>last|next|this|earlier\s+this|later\s+this|the\s+past|the\s+previous|the\s+coming)\s+year\b",
-            re.I,
-        ),
-    ),
+    ("week", re.compile(rf"\b{_WHICH}\s+week\b")),
+    ("month_rel", re.compile(rf"\b{_WHICH}\s+month\b")),
+    ("year_rel", re.compile(rf"\b{_WHICH}\s+year\b")),
     (
         "end_of",
         re.compile(
-            r"\b(?:the\s+)?(?P<edge>end|beginning|start|middle)\s+of\s+(?:the|this)\s+(?P<unit>month|year)\b", re.I
+            rf"\b(?:{_lead('the')}\s+)?(?P<edge>{_lead('end')}|{_lead('beginning')}|{_lead('start')}|{_lead('middle')})"
+            r"\s+of\s+(?:the|this)\s+(?P<unit>month|year)\b"
         ),
     ),
     (
         "ago",
         re.compile(
-            r"\b(?P<n>\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
-            r"(?P<unit>day|week|month|year)s?\s+ago\b",
-            re.I,
+            r"\b(?P<n>\d{1,2}|[Aa]n?|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en|"
+            r"[Ee]leven|[Tt]welve)\s+(?P<unit>day|week|month|year)s?\s+ago\b"
         ),
     ),
-    ("modified_weekday", re.compile(rf"\b(?P<which>last|next|this|(?-i:past))\s+{_WEEKDAY}\b", re.I)),
-    ("modified_month", re.compile(rf"\b(?P<which>last|next|this)\s+(?P<month>{_MONTH_FULL})\b")),
+    (
+        "modified_weekday",
+        re.compile(rf"\b(?P<which>{_lead('last')}|{_lead('next')}|{_lead('this')}|{_lead('past')})\s+{_WEEKDAY}\b"),
+    ),
+    (
+        "modified_month",
+        re.compile(rf"\b(?P<which>{_lead('last')}|{_lead('next')}|{_lead('this')})\s+(?P<month>{_MONTH_FULL})\b"),
+    ),
     (
         "relative_day",
         re.compile(
-            r"\b(?P<word>the\s+day\s+before\s+yesterday|the\s+day\s+after\s+tomorrow|today|tonight|yesterday|tomorrow|"
-            r"last\s+night|this\s+(?:morning|afternoon|evening))\b",
-            re.I,
+            rf"\b(?P<word>{_lead('the')}\s+day\s+before\s+yesterday|{_lead('the')}\s+day\s+after\s+tomorrow|"
+            rf"{_lead('today')}|{_lead('tonight')}|{_lead('yesterday')}|{_lead('tomorrow')}|{_lead('last')}\s+night|"
+            rf"{_lead('this')}\s+(?:morning|afternoon|evening))\b"
         ),
     ),
     ("weekday", re.compile(rf"\b{_WEEKDAY}\b")),
     (
         "month_alone",
         re.compile(
-            rf"\b(?P<prep>in|since|by|until|till|from|during|through|before|after|early|mid|late|end\s+of|beginning\s+of)[\s-]+"
-            rf"(?:early\s+|mid-?|late\s+)?(?P<month>{_MONTH_FULL})\b(?!\s+\d)",
-            re.I,
+            rf"\b(?P<prep>{_PREPOSITIONS}|[Ee]nd\s+of|[Bb]eginning\s+of)[\s-]+"
+            rf"(?:early\s+|mid-?|late\s+)?(?P<month>{_MONTH_FULL})\b(?!\s+\d)"
         ),
     ),
-    ("ordinal_day", re.compile(r"\bon\s+the\s+(?P<day>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)\b")),
+    ("ordinal_day", re.compile(r"\b[Oo]n\s+the\s+(?P<day>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)\b")),
     (
         "year",
         re.compile(
-            rf"\b(?:in|since|by|until|till|from|during|through|before|after|of|for|early|late|mid)[\s-]+(?:early\s+|mid-?|late\s+)?(?P<year>{_YEAR})\b(?!\s*(?:%|-\d))"
+            rf"\b(?:{_PREPOSITIONS}|of|for)[\s-]+(?:early\s+|mid-?|late\s+)?(?P<year>{_YEAR})\b(?!\s*(?:%|-\d))"
         ),
     ),
 ]
@@ -283,6 +291,15 @@ def _resolve(kind: str, m: re.Match[str], published: dt.date, tense: str) -> tup
                 return None
         resolved = _day_by_tense(published, month, day, tense)
         return (resolved, "day") if resolved else None
+    if kind == "month_relative_year":
+        year = published.year + {"this": 0, "last": -1, "next": 1}[m["which"]]
+        day_text = m["day"] or m["day2"]
+        if day_text is None:
+            return _month_start(year, _month_number(m["month"])), "month"
+        try:
+            return dt.date(year, _month_number(m["month"]), _day_number(day_text)), "day"
+        except ValueError:
+            return None
     if kind == "month_year":
         return _month_start(int(m["year"]), _month_number(m["month"])), "month"
     if kind == "weekday_week":

@@ -25,27 +25,28 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
 
 SCALES = {
-    "trillion": 1e12,
-    "tn": 1e12,
-    "trn": 1e12,
-    "billion": 1e9,
-    "bn": 1e9,
-    "bln": 1e9,
-    "b": 1e9,
-    "million": 1e6,
-    "mn": 1e6,
-    "mln": 1e6,
-    "m": 1e6,
-    "thousand": 1e3,
-    "k": 1e3,
-    "crore": 1e7,
-    "lakh": 1e5,
+    "trillion": 10**12,
+    "tn": 10**12,
+    "trn": 10**12,
+    "billion": 10**9,
+    "bn": 10**9,
+    "bln": 10**9,
+    "b": 10**9,
+    "million": 10**6,
+    "mn": 10**6,
+    "mln": 10**6,
+    "m": 10**6,
+    "thousand": 10**3,
+    "k": 10**3,
+    "crore": 10**7,
+    "lakh": 10**5,
 }
 # ISO codes that are also common English words in capitals (headlines); their symbol and word forms still match.
 _ISO_CODES_NOT_AS_PREFIX = {"ALL", "TOP", "CUP", "MOP", "BOB", "SOS", "MAD", "TRY", "PEN", "LAK", "GEL", "MRU"}
@@ -99,11 +100,15 @@ def _alternation(items: list[str]) -> str:
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = (
-    r"(?:[\s-]*(?P<{p}scale>trillion|billion|million|thousand|crore|lakh)s?"
-    r"|\s?(?P<{p}short>tn|trn|bn|bln|mn|mln)"
-    r"|(?P<{p}tiny>[bmk]))(?![\w])"
+    r"(?:[\s-]*(?P<{p}scale>(?i:trillion|billion|million|thousand|crore|lakh))s?"
+    r"|\s?(?P<{p}short>tn|trn|bn|bln|mn|mln|BN|TN|MN)"
+    r"|(?P<{p}tiny>[bmkBMK]))(?![\w])"
 )
-_RANGE = r"(?:\s?(?:-|–|—|to)\s?(?:{sym})?\s?(?:{num}))?"
+# "$2-3 billion" and "$2 to 3 billion" share one multiplier; "rose $29.30 to $1,526.60" is two amounts.
+_RANGE = (
+    r"(?:\s?[-–—]\s?(?:{num})"
+    r"|\s+to\s+(?:{num})(?=\s*(?i:trillion|billion|million|tn|bn|mn)\b|[bmBM]\b))?"
+)
 
 
 @lru_cache(maxsize=1)
@@ -115,22 +120,22 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     codes = "|".join(sorted(table.codes))
     prefix = re.compile(
         rf"(?<![\w$])(?:(?P<sym>{symbols})|(?P<code>\b(?:{prefix_codes})\b))\s?"
-        rf"(?P<num>{_NUM})" + _RANGE.format(sym=symbols, num=_NUM) + rf"(?:{_SCALE.format(p='')})?"
+        rf"(?P<num>{_NUM})" + _RANGE.format(num=_NUM) + rf"(?:{_SCALE.format(p='')})?"
     )
     suffix = re.compile(
-        rf"(?<![\w$.,])(?P<num>{_NUM})" + _RANGE.format(sym="(?!)", num=_NUM) + rf"(?:{_SCALE.format(p='')})?"
+        rf"(?<![\w$.,])(?P<num>{_NUM})" + _RANGE.format(num=_NUM) + rf"(?:{_SCALE.format(p='')})?"
         rf"\s+(?:(?P<word>(?i:{words}))|(?P<code>{codes}))(?![\w])"
     )
     return prefix, suffix
 
 
-def _scale_of(match: re.Match[str]) -> float:
+def _scale_of(match: re.Match[str]) -> int:
     word = match.group("scale") or match.group("short") or match.group("tiny")
-    return SCALES[word.lower()] if word else 1.0
+    return SCALES[word.lower()] if word else 1
 
 
-def _number(text: str) -> float:
-    return float(text.replace(",", ""))
+def _number(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
 
 
 def _from_prefix(match: re.Match[str]) -> Amount | None:
@@ -139,7 +144,7 @@ def _from_prefix(match: re.Match[str]) -> Amount | None:
     currency = table.symbols.get(_squash(symbol)) if symbol else match.group("code")
     if currency is None:
         return None
-    value = round(_number(match.group("num")) * _scale_of(match), 2)
+    value = float(_number(match.group("num")) * Decimal(_scale_of(match)))
     return Amount(value, currency, match.start(), match.end(), match.group(0))
 
 
@@ -151,7 +156,7 @@ def _from_suffix(match: re.Match[str], text: str) -> Amount | None:
     if word:
         key = _squash(word).lower()
         currency = table.words.get(key)
-        if key in _AMBIGUOUS_WORDS and scale == 1.0 and number < 1000:
+        if key in _AMBIGUOUS_WORDS and scale == 1 and number < 1000:
             return None
         if key.startswith("pound") and re.match(r"\s+of\b", text[match.end() :]):
             return None
@@ -159,9 +164,9 @@ def _from_suffix(match: re.Match[str], text: str) -> Amount | None:
         currency = match.group("code")
     if currency is None:
         return None
-    if scale == 1.0 and "," not in match.group("num") and "." not in match.group("num") and 1900 <= number <= 2100:
+    if scale == 1 and "," not in match.group("num") and "." not in match.group("num") and 1900 <= number <= 2100:
         return None  # "in 2022 dollars" is a price basis, not an amount
-    value = round(number * scale, 2)
+    value = float(number * Decimal(scale))
     return Amount(value, currency, match.start(), match.end(), match.group(0))
 
 

@@ -124,3 +124,19 @@ def test_no_date_in_plain_numbers_or_words(text: str) -> None:
 def test_invalid_calendar_dates_are_ignored() -> None:
     assert find_dates("on February 30, 2023", SAT, "past") == []
     assert resolve_date_phrase("nothing here", SAT, "past") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Special to USA TODAY", []),
+        ("Speaking on ABC News' This Week, he said", []),
+        ("Today, the ministers met.", [("2024-11-16", "day", "Today")]),
+        ("Last week, the EU and Japan signed a deal.", [("2024-11-01", "month", "Last week")]),
+        ("images taken in May this year", [("2024-05-01", "month", "May this year")]),
+        ("the departure date - 29 March next year - was set", [("2025-03-29", "day", "29 March next year")]),
+    ],
+)
+def test_capitalisation_and_combined_phrases(text: str, expected: list[tuple[str, str, str]]) -> None:
+    refs = find_dates(text, SAT, "past")
+    assert [(r.date.isoformat(), r.precision, r.text) for r in refs] == expected

@@ -88,3 +88,18 @@ def test_compact_range_gives_the_first_figure() -> None:
 )
 def test_no_amount_without_a_currency(text: str) -> None:
     assert find_amounts(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("The euro strengthened to $1.1145 from $1.1085.", [1.1145, 1.1085]),
+        ("pay a $1.3 Billion fine", [1.3e9]),
+        ("Gold rose $29.30 to $1,526.60 per ounce.", [29.30, 1526.60]),
+        ("tariffs on $50 billion to $150 billion of goods", [50e9, 150e9]),
+        ("a $2 to 3 billion programme", [2e9]),
+        ("a $5M settlement", [5e6]),
+    ],
+)
+def test_exact_values_case_and_ranges(text: str, values: list[float]) -> None:
+    assert [a.value for a in find_amounts(text)] == values
