@@ -13,6 +13,8 @@ counted by actor. All reference data lives in files, never in code:
   the dates of each term, so that "President Yoon" or "Xi" resolve for the date of the article and
   "South Korea's president" resolves to whoever held the office that day.
 - `pipeline/data/organisations.csv`: international organisations (country null) and armed groups.
+- `pipeline/data/regions.csv`: continents, seas and regions (Middle East, Korean Peninsula, Crimea), so
+  that they are places with the right country or none, not a small town of the same name.
 
 Matching is on normalised tokens: accents folded, dots dropped (U.S. = US), hyphens split
 (Suk-yeol = Suk yeol), possessives dropped (Russia's = Russia), case ignored, except for short
@@ -68,6 +70,98 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "head of state": (),
     "head of government": (),
 }
+
+
+# Words that may stand before a bare surname ("President Yoon", "Foreign Minister Wang"); any other
+# capitalised word there is a first name, and "Bill Clinton" is not "Hillary Clinton".
+TITLE_WORDS = frozenset(
+    [
+        "president",
+        "presidents",
+        "vice",
+        "prime",
+        "minister",
+        "ministers",
+        "secretary",
+        "secretaries",
+        "state",
+        "of",
+        "the",
+        "chancellor",
+        "premier",
+        "king",
+        "queen",
+        "emperor",
+        "crown",
+        "prince",
+        "princess",
+        "sheikh",
+        "emir",
+        "supreme",
+        "leader",
+        "leaders",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "gen",
+        "general",
+        "lt",
+        "col",
+        "colonel",
+        "admiral",
+        "adm",
+        "sen",
+        "senator",
+        "rep",
+        "representative",
+        "speaker",
+        "former",
+        "then",
+        "acting",
+        "deputy",
+        "foreign",
+        "defence",
+        "defense",
+        "interior",
+        "finance",
+        "trade",
+        "national",
+        "security",
+        "adviser",
+        "advisor",
+        "chief",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "ambassador",
+        "envoy",
+        "special",
+        "counsel",
+        "director",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "commander",
+        "top",
+        "diplomat",
+        "official",
+        "officials",
+        "party",
+        "comrade",
+        "marshal",
+        "ayatollah",
+        "house",
+        "un",
+        "nato",
+        "eu",
+    ]
+)
+_CITY_CONTEXT_BEFORE = frozenset({"of", "in", "near", "outside", "around"})
+_CITY_CONTEXT_AFTER = frozenset(
+    {"region", "province", "district", "area", "county", "city", "oblast", "governorate", "prefecture", "outskirts"}
+)
 
 
 @dataclass(frozen=True)
@@ -179,6 +273,7 @@ class Gazetteer:
         self.terms: list[Term] = []
         self.people_by_name: dict[str, list[Term]] = defaultdict(list)
         self.people_by_surname: dict[str, list[Term]] = defaultdict(list)
+        self.regions = _NameIndex()  # continents, seas, regions: places with a country or none
         self._cities: dict[str, tuple[int, str, str]] | None = None
 
     # -- loading --
@@ -221,6 +316,12 @@ class Gazetteer:
             entity = Entity(row["name"], row["country"] or None, row["kind"])
             for alias in [row["name"], *filter(None, row["aliases"].split("|"))]:
                 self.actors.add(alias, entity, overwrite=True)
+
+    def _load_regions(self) -> None:
+        for row in _read_csv("regions.csv"):
+            entity = Entity(row["name"], row["country"] or None, "place")
+            for alias in [row["name"], *filter(None, row["aliases"].split("|"))]:
+                self.regions.add(alias, entity, overwrite=True)
 
     def _load_people(self) -> None:
         for row in _read_csv("people.csv"):
@@ -322,11 +423,20 @@ class Gazetteer:
             surname = toks[i:]
             if len(surname) > 3:
                 break
+            if i and not self._may_precede_surname(toks[:i]):
+                continue
             context = self._country_in(toks[:i]) if i else None
             found = self._person_by_surname(surname, on, context)
             if found:
                 return found
         return None
+
+    def _may_precede_surname(self, before: list[str]) -> bool:
+        """Only titles and country words may stand before a bare surname; another name is a first name."""
+        last = before[-1]
+        if last.lower() in TITLE_WORDS or not last[:1].isupper():
+            return True
+        return self._country_in(before[-3:]) is not None and self._country_in([last]) is not None
 
     def leader(self, country: str, role: str = "leader", on: dt.date | None = None) -> str | None:
         """Who held `role` in `country` on `on` (today when None): a name from people.csv, or None."""
@@ -409,6 +519,7 @@ class Gazetteer:
             or self._person_by_name(toks, on)
             or self._role_phrase(toks, on)
             or self._person(toks, on)
+            or self.regions.get(toks)
             or (None if self._is_surname(toks) else self._city_entity(toks))
         )
 
@@ -426,7 +537,7 @@ class Gazetteer:
         toks = _drop_article(tokens(name))
         if not toks:
             return None
-        entity = self.country_places.get(toks)
+        entity = self.country_places.get(toks) or self.regions.get(toks)
         if entity:
             return entity if entity.kind == "place" else Entity(entity.name, entity.country, "country")
         city = self._city_entity(toks)
@@ -434,12 +545,23 @@ class Gazetteer:
             return city
         for _i, _n, found in self._scan(toks, self.country_places):
             return found
+        for _i, _n, found in self._scan(toks, self.regions):
+            return found
+        return self._city_in_phrase(toks)
+
+    def _city_in_phrase(self, toks: list[str]) -> Entity | None:
+        """A city named inside a longer phrase, only where the phrase says it is one: "the Chinese city
+        of Wuhan", "the outskirts of Kabul", "Donetsk region" (not "Camp David" or "Logan Airport")."""
         cities = self._load_cities()
         best: tuple[int, int, Entity] | None = None
-        for n in range(min(4, len(toks)), 0, -1):
+        for n in range(min(4, len(toks) - 1), 0, -1):
             for i in range(len(toks) - n + 1):
                 window = toks[i : i + n]
                 if not all(t[:1].isupper() for t in window):
+                    continue
+                before = toks[i - 1].lower() if i else ""
+                after = toks[i + n].lower() if i + n < len(toks) else ""
+                if not ((before in _CITY_CONTEXT_BEFORE and not after) or after in _CITY_CONTEXT_AFTER):
                     continue
                 hit = cities.get(" ".join(window).lower())
                 if hit and (best is None or (n, hit[0]) > (best[0], best[1])):
@@ -470,6 +592,7 @@ def load_gazetteer() -> Gazetteer:
     gazetteer = Gazetteer()
     gazetteer._load_countries()
     gazetteer._load_organisations()
+    gazetteer._load_regions()
     gazetteer._load_people()
     return gazetteer
 

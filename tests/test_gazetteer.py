@@ -140,3 +140,26 @@ def test_place_country(name: str, country: str | None) -> None:
 def test_place_keeps_the_place_name() -> None:
     place = load_gazetteer().place("Lima")
     assert place == Entity("Lima", "PER", "place")
+
+
+def test_a_different_first_name_is_a_different_person() -> None:
+    on = dt.date(2016, 5, 1)
+    assert lookup("Bill Clinton", on, label="PERSON") is None
+    assert lookup("Secretary Clinton", on, label="PERSON").name == "Hillary Clinton"
+    assert lookup("South Korean President Moon", dt.date(2018, 5, 1), label="PERSON").name == "Moon Jae-in"
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [
+        ("Camp David", None),
+        ("Logan Airport", None),
+        ("the Middle East", None),
+        ("Central Asia", None),
+        ("Crimea", "UKR"),
+        ("the outskirts of Kabul", "AFG"),
+        ("Donetsk region", "UKR"),
+    ],
+)
+def test_regions_and_facilities_are_not_small_towns(name: str, country: str | None) -> None:
+    assert place_country(name) == country
