@@ -383,10 +383,46 @@ def _span(kind: str, m: re.Match[str]) -> tuple[int, int]:
     return m.start(), m.end()
 
 
+_MONTH_WORDS = frozenset(MONTHS) | frozenset(MONTH_ABBREVIATIONS)
+_WEEKDAY_WORDS = frozenset(WEEKDAYS)
+_RELATIVE_DAY_WORDS = frozenset(
+    w.capitalize() for w in ("today", "tonight", "yesterday", "tomorrow", "night", "morning", "afternoon", "evening")
+) | frozenset(("today", "tonight", "yesterday", "tomorrow", "night", "morning", "afternoon", "evening"))
+
+
+def _rule_may_match(kind: str, words: frozenset[str], has_digit: bool) -> bool:
+    """A cheap test on the sentence's words that skips rules which cannot match (most rules, most sentences)."""
+    if kind in ("iso", "ordinal_day", "year"):
+        return has_digit
+    if kind in ("month_day", "day_month", "month_year"):
+        return has_digit and not words.isdisjoint(_MONTH_WORDS)
+    if kind in ("month_relative_year", "modified_month", "month_alone"):
+        return not words.isdisjoint(_MONTH_WORDS)
+    if kind in ("weekday_week", "modified_weekday", "weekday"):
+        return not words.isdisjoint(_WEEKDAY_WORDS)
+    if kind == "week":
+        return "week" in words
+    if kind == "month_rel":
+        return "month" in words
+    if kind == "year_rel":
+        return "year" in words
+    if kind == "end_of":
+        return "month" in words or "year" in words
+    if kind == "ago":
+        return "ago" in words
+    if kind == "relative_day":
+        return not words.isdisjoint(_RELATIVE_DAY_WORDS)
+    return True
+
+
 def find_dates(text: str, published: dt.date, tense: str) -> list[DateRef]:
     """Date expressions in `text`, resolved; where readings overlap the longest one wins."""
     candidates: list[tuple[int, int, int, dt.date, str]] = []
+    words = frozenset(re.findall(r"[A-Za-z]+", text))
+    has_digit = any(c.isdigit() for c in text)
     for priority, (kind, pattern) in enumerate(_RULES):
+        if not _rule_may_match(kind, words, has_digit):
+            continue
         for m in pattern.finditer(text):
             resolved = _resolve(kind, m, published, tense)
             if resolved is None:
