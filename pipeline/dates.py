@@ -18,6 +18,9 @@ Resolution rules (publication date P, tense of the sentence T):
   "N weeks ago" resolve to MONTH precision, the month of the Wednesday of that week (for "this week" the
   month of P). A day would claim a precision the text does not give; the month is what the text
   supports, and a scorer comparing at the gold precision still credits a month-precise gold.
+- Weekends likewise resolve to MONTH precision, the month of the Saturday: "the weekend" / "over the
+  weekend" by tense (the one on or before P in the past, on or after P in the future, the current one
+  when P is a Saturday or Sunday), "last weekend" the one before that, "next weekend" the one after.
 - last/next/this month, "earlier this month", "later this month" -> month precision.
 - last/next/this year, "earlier this year", "since last year", "next year's summit" -> year precision.
 - Month name alone ("in April"): T=past -> the latest April on or before P's month; T=future -> the
@@ -138,6 +141,19 @@ def _month_by_tense(published: dt.date, month: int, tense: str, modifier: str | 
     return min(options, key=lambda d: (abs((d - current).days), d))
 
 
+def _weekend_saturday(published: dt.date, which: str, tense: str) -> dt.date:
+    """The Saturday of the weekend meant: "last weekend" is the one before the current week's,
+    "the weekend" by tense, "next weekend" the first one after P."""
+    current = weekday_on_or_before(published, 5) if published.weekday() >= 5 else None
+    if which == "last":
+        return current - dt.timedelta(days=7) if current else weekday_on_or_before(published, 5)
+    if which == "next":
+        return current + dt.timedelta(days=7) if current else weekday_on_or_after(published, 5)
+    if current:
+        return current
+    return weekday_on_or_after(published, 5) if tense == "future" else weekday_on_or_before(published, 5)
+
+
 def _day_by_tense(published: dt.date, month: int, day: int, tense: str) -> dt.date | None:
     def make(year: int) -> dt.date | None:
         try:
@@ -208,6 +224,13 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf"\b{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?,?\s+(?P<which>last|next|this)\s+week\b"),
     ),
     ("week", re.compile(rf"\b{_WHICH}\s+week\b")),
+    (
+        "weekend",
+        re.compile(
+            rf"\b(?P<which>{_lead('last')}|{_lead('next')}|{_lead('this')}|(?:{_lead('over')}\s+|{_lead('at')}\s+)?the)"
+            r"\s+weekend\b(?!\s+(?:edition|papers?))"
+        ),
+    ),
     ("month_rel", re.compile(rf"\b{_WHICH}\s+month\b")),
     ("year_rel", re.compile(rf"\b{_WHICH}\s+year\b")),
     (
@@ -313,6 +336,9 @@ def _resolve(kind: str, m: re.Match[str], published: dt.date, tense: str) -> tup
         shift = 7 if which in ("next", "the coming") else -7
         wednesday = _week_monday(published) + dt.timedelta(days=shift + 2)
         return _month_start(wednesday.year, wednesday.month), "month"
+    if kind == "weekend":
+        saturday = _weekend_saturday(published, _which(m), tense)
+        return _month_start(saturday.year, saturday.month), "month"
     if kind == "month_rel":
         which = _which(m)
         shift = 1 if which in ("next", "the coming") else -1 if which in ("last", "the past", "the previous") else 0
@@ -402,6 +428,8 @@ def _rule_may_match(kind: str, words: frozenset[str], has_digit: bool) -> bool:
         return not words.isdisjoint(_WEEKDAY_WORDS)
     if kind == "week":
         return "week" in words
+    if kind == "weekend":
+        return "weekend" in words
     if kind == "month_rel":
         return "month" in words
     if kind == "year_rel":

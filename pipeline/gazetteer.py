@@ -577,6 +577,23 @@ class Gazetteer:
         "Chinese state media"; the longest name wins, then the leftmost."""
         return self._country_in(tokens(text))
 
+    def countries_in(self, text: str) -> list[str]:
+        """Every country a phrase names, in text order, each once: "North Korea and Russia" gives
+        [PRK, RUS]; overlapping names count once, the longest ("South Korea", not "Korea")."""
+        toks = tokens(text)
+        taken: list[tuple[int, int, str]] = []
+        for start, length, entity in self._scan(toks, self.actors):
+            if entity.country is None:
+                continue
+            if any(start < s + n and s < start + length for s, n, _c in taken):
+                continue
+            taken.append((start, length, entity.country))
+        ordered: list[str] = []
+        for _s, _n, country in sorted(taken):
+            if country not in ordered:
+                ordered.append(country)
+        return ordered
+
     def country_name(self, iso3: str) -> str | None:
         return self.country_names.get(iso3)
 
@@ -603,6 +620,10 @@ def lookup(name: str, on: dt.date | None = None, label: str | None = None) -> En
 
 def country_of(text: str) -> str | None:
     return load_gazetteer().country_of(text)
+
+
+def countries_in(text: str) -> list[str]:
+    return load_gazetteer().countries_in(text)
 
 
 def place_country(name: str) -> str | None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.dates import find_dates, resolve_date_phrase
+from pipeline.dates import _weekend_saturday, find_dates, resolve_date_phrase
 
 SAT = dt.date(2024, 11, 16)  # a Saturday
 TUE = dt.date(2023, 9, 19)  # a Tuesday
@@ -140,3 +140,26 @@ def test_invalid_calendar_dates_are_ignored() -> None:
 def test_capitalisation_and_combined_phrases(text: str, expected: list[tuple[str, str, str]]) -> None:
     refs = find_dates(text, SAT, "past")
     assert [(r.date.isoformat(), r.precision, r.text) for r in refs] == expected
+
+
+@pytest.mark.parametrize(
+    ("published", "which", "tense", "saturday"),
+    [
+        (dt.date(2024, 11, 13), "the", "past", "2024-11-09"),
+        (dt.date(2024, 11, 13), "the", "future", "2024-11-16"),
+        (dt.date(2024, 11, 13), "last", "past", "2024-11-09"),
+        (dt.date(2024, 11, 13), "next", "future", "2024-11-16"),
+        (dt.date(2024, 11, 16), "the", "past", "2024-11-16"),
+        (dt.date(2024, 11, 17), "the", "future", "2024-11-16"),
+        (dt.date(2024, 11, 16), "last", "past", "2024-11-09"),
+        (dt.date(2024, 11, 16), "next", "future", "2024-11-23"),
+    ],
+)
+def test_weekend_saturday(published: dt.date, which: str, tense: str, saturday: str) -> None:
+    assert _weekend_saturday(published, which, tense).isoformat() == saturday
+
+
+def test_weekends_resolve_to_the_month_of_their_saturday() -> None:
+    assert one("over the weekend", dt.date(2024, 12, 2), "past") == ("2024-11-01", "month")
+    assert one("next weekend", dt.date(2024, 11, 30), "future") == ("2024-12-01", "month")
+    assert find_dates("the weekend edition", SAT, "past") == []

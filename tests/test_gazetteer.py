@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.gazetteer import Entity, country_of, leader, load_gazetteer, lookup, place_country
+from pipeline.gazetteer import Entity, countries_in, country_of, leader, load_gazetteer, lookup, place_country
 
 NOV_2024 = dt.date(2024, 11, 16)
 
@@ -163,3 +163,22 @@ def test_a_different_first_name_is_a_different_person() -> None:
 )
 def test_regions_and_facilities_are_not_small_towns(name: str, country: str | None) -> None:
     assert place_country(name) == country
+
+
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("North Korea and Russia", ["PRK", "RUS"]),
+        ("the US, Japan and other partners", ["USA", "JPN"]),
+        ("South Korean and Japanese counterparts", ["KOR", "JPN"]),
+        ("Moscow and the Kremlin", ["RUS"]),
+        ("NATO allies", []),
+    ],
+)
+def test_countries_in_phrase(text: str, countries: list[str]) -> None:
+    assert countries_in(text) == countries
+
+
+def test_brussels_acts_as_the_eu_but_lies_in_belgium() -> None:
+    assert lookup("Brussels").name == "European Union"
+    assert place_country("Brussels") == "BEL"
