@@ -179,6 +179,7 @@ def test_countries_in_phrase(text: str, countries: list[str]) -> None:
     assert countries_in(text) == countries
 
 
-def test_brussels_acts_as_the_eu_but_lies_in_belgium() -> None:
-    assert lookup("Brussels").name == "European Union"
+def test_brussels_is_belgium_not_an_organisation() -> None:
+    # Callers treat an organisation as "not a place"; a summit in Brussels must keep its location.
+    assert lookup("Brussels").kind == "country"
     assert place_country("Brussels") == "BEL"
