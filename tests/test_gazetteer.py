@@ -183,3 +183,37 @@ def test_brussels_is_belgium_not_an_organisation() -> None:
     # Callers treat an organisation as "not a place"; a summit in Brussels must keep its location.
     assert lookup("Brussels").kind == "country"
     assert place_country("Brussels") == "BEL"
+
+
+def test_reference_data_is_consistent() -> None:
+    """Every code in the data files is a known country, and every term ends after it starts."""
+    import csv
+    from pathlib import Path
+
+    gazetteer = load_gazetteer()
+    known = set(gazetteer.country_names)
+    data = Path(__file__).resolve().parent.parent / "pipeline" / "data"
+    with open(data / "country_aliases.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            assert row["iso3"] in known, row
+            assert row["kind"] in {"canonical", "name", "demonym", "capital", "metonym"}, row
+    for name in ("organisations.csv", "regions.csv"):
+        with open(data / name, encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                assert not row["country"] or row["country"] in known, row
+    for term in gazetteer.terms:
+        assert term.country is None or term.country in known, term
+        assert term.end is None or term.end > term.start, term
+    with open(data / "people.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            assert {row["leader"], row["head_of_state"], row["head_of_government"]} <= {"0", "1"}, row
+
+
+def test_one_leader_per_country_and_day() -> None:
+    """Overlapping leader terms would make leader(country, "leader", day) depend on row order."""
+    terms = [t for t in load_gazetteer().terms if t.leader and t.country]
+    far = dt.date(2100, 1, 1)
+    for i, a in enumerate(terms):
+        for b in terms[i + 1 :]:
+            if a.country == b.country and a.name != b.name:
+                assert not (a.start < (b.end or far) and b.start < (a.end or far)), (a, b)
