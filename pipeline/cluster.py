@@ -33,7 +33,10 @@ import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 DAY_BUCKET_TYPES = frozenset({"statement", "speech"})
 CLUSTER_ID_PREFIX = "c"
@@ -178,3 +181,48 @@ def build_clusters(events: list[dict[str, Any]], documents: list[dict[str, Any]]
             }
         )
     return rows
+
+
+_EVENT_COLUMNS = (
+    "event_id",
+    "doc_id",
+    "published_date",
+    "event_type",
+    "actor_name",
+    "actor_country",
+    "participants",
+    "event_date",
+    "event_date_precision",
+    "cluster_id",
+)
+_DOCUMENT_COLUMNS = ("doc_id", "outlet", "source_name")
+
+
+def cluster_table(events: pa.Table, documents: pa.Table | None) -> pa.Table:
+    """The event_clusters table (its full schema) from Arrow events and documents tables."""
+    from pipeline.warehouse import to_arrow
+
+    event_rows = events.select([c for c in _EVENT_COLUMNS if c in events.column_names]).to_pylist()
+    doc_rows = (
+        documents.select([c for c in _DOCUMENT_COLUMNS if c in documents.column_names]).to_pylist()
+        if documents is not None
+        else []
+    )
+    return to_arrow("event_clusters", build_clusters(event_rows, doc_rows))
+
+
+def rebuild_event_clusters(root: Path) -> Path | None:
+    """Rebuild `ROOT/event_clusters/part-0.parquet` from every published events partition, atomically.
+
+    Returns the file written, or None when the warehouse has no events yet. Safe to run after any
+    partition is published or rerun: the result depends only on the events on disk.
+    """
+    from pipeline.warehouse import PART_FILE, file_table, publish_file, read_table
+
+    events = read_table(root, "events")
+    if events is None:
+        return None
+    table = cluster_table(events, read_table(root, "documents"))
+    target = Path(root) / "event_clusters" / PART_FILE
+    publish_file(file_table("event_clusters", table), target)
+    return target
