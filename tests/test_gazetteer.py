@@ -217,3 +217,12 @@ def test_one_leader_per_country_and_day() -> None:
         for b in terms[i + 1 :]:
             if a.country == b.country and a.name != b.name:
                 assert not (a.start < (b.end or far) and b.start < (a.end or far)), (a, b)
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [("the FBI", "USA"), ("KCNA", "PRK"), ("the Justice Department", "USA"), ("IRGC", "IRN"), ("PLA", "CHN")],
+)
+def test_national_bodies_are_organisations_with_a_country(name: str, country: str) -> None:
+    entity = lookup(name)
+    assert entity is not None and (entity.kind, entity.country) == ("organisation", country)
