@@ -480,14 +480,15 @@ class Gazetteer:
 
     # -- countries in phrases --
     def _scan(self, toks: list[str], index: _NameIndex) -> list[tuple[int, int, Entity]]:
-        """Every (start, length, entity) of index names in the tokens, longest first then leftmost."""
+        """Every (start, length, entity) of index names in the tokens: longest first, then countries before
+        bodies ("Congress of Peru" is Peru), then leftmost."""
         found: list[tuple[int, int, Entity]] = []
         for n in range(min(MAX_NGRAM, len(toks)), 0, -1):
             for i in range(len(toks) - n + 1):
                 entity = index.get(toks[i : i + n])
                 if entity is not None:
                     found.append((i, n, entity))
-        found.sort(key=lambda f: (-f[1], f[0]))
+        found.sort(key=lambda f: (-f[1], f[2].kind != "country", f[0]))
         return found
 
     def _country_in(self, toks: list[str]) -> str | None:

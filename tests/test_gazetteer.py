@@ -226,3 +226,8 @@ def test_one_leader_per_country_and_day() -> None:
 def test_national_bodies_are_organisations_with_a_country(name: str, country: str) -> None:
     entity = lookup(name)
     assert entity is not None and (entity.kind, entity.country) == ("organisation", country)
+
+
+def test_a_country_name_beats_a_national_body_of_the_same_length() -> None:
+    assert country_of("the Congress of Peru") == "PER"
+    assert country_of("the Indian National Congress") == "IND"
