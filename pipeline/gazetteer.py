@@ -45,6 +45,7 @@ _ALTERNATE_NAME = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
 
 # Offices named in text, mapped to the role names used in people.csv; "leader", "head of state" and
 # "head of government" are answered from the flags of people.csv instead.
+_DEFENCE = ("defence minister", "secretary of defense", "defence secretary")
 ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "president": ("president", "acting president"),
     "prime minister": ("prime minister", "premier"),
@@ -60,12 +61,14 @@ ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "foreign secretary": ("foreign secretary", "foreign minister", "secretary of state"),
     "secretary of state": ("secretary of state", "foreign minister", "foreign secretary"),
     "top diplomat": ("foreign minister", "secretary of state", "foreign secretary"),
-    "defence minister": ("defence minister", "secretary of defense"),
-    "defense minister": ("defence minister", "secretary of defense"),
-    "defence secretary": ("secretary of defense", "defence minister"),
-    "defense secretary": ("secretary of defense", "defence minister"),
-    "secretary of defense": ("secretary of defense", "defence minister"),
-    "secretary of defence": ("secretary of defense", "defence minister"),
+    "defence minister": _DEFENCE,
+    "defense minister": _DEFENCE,
+    "defence secretary": _DEFENCE,
+    "defense secretary": _DEFENCE,
+    "secretary of defense": _DEFENCE,
+    "secretary of defence": _DEFENCE,
+    "minister of defence": _DEFENCE,
+    "minister of defense": _DEFENCE,
     "leader": (),
     "head of state": (),
     "head of government": (),

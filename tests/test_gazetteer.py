@@ -231,3 +231,11 @@ def test_national_bodies_are_organisations_with_a_country(name: str, country: st
 def test_a_country_name_beats_a_national_body_of_the_same_length() -> None:
     assert country_of("the Congress of Peru") == "PER"
     assert country_of("the Indian National Congress") == "IND"
+
+
+def test_office_names_differ_by_country_but_mean_the_same_office() -> None:
+    on = dt.date(2024, 1, 1)
+    assert leader("GBR", "defence minister", on) == "Grant Shapps"
+    assert leader("USA", "defense minister", on) == "Lloyd Austin"
+    assert leader("RUS", "defence secretary", on) == "Sergei Shoigu"
+    assert lookup("the U.S. defense secretary", on).name == "Lloyd Austin"
