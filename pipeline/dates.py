@@ -189,9 +189,11 @@ def _lead(word: str) -> str:
 
 
 _WHICH = (
-    rf"(?P<which>{_lead('last')}|{_lead('next')}|{_lead('this')}|{_lead('earlier')}\s+this|{_lead('later')}\s+this"
+    rf"(?P<which>{_lead('last')}|{_lead('next')}|{_lead('this')}\s+past|{_lead('this')}|{_lead('earlier')}\s+this"
+    rf"|{_lead('later')}\s+this"
     rf"|{_lead('the')}\s+past|{_lead('the')}\s+previous|{_lead('the')}\s+coming)"
 )
+_BACKWARD = ("last", "the past", "the previous", "this past")
 _PREPOSITIONS = (
     r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Tt]ill|[Ff]rom|[Dd]uring|[Tt]hrough|[Bb]efore|[Aa]fter|[Ee]arly|[Mm]id|[Ll]ate"
 )
@@ -227,7 +229,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "weekend",
         re.compile(
-            rf"\b(?P<which>{_lead('last')}|{_lead('next')}|{_lead('this')}|(?:{_lead('over')}\s+|{_lead('at')}\s+)?the)"
+            rf"\b(?P<which>{_lead('last')}|{_lead('next')}|{_lead('this')}(?:\s+past)?|(?:{_lead('over')}\s+|{_lead('at')}\s+)?the)"
             r"\s+weekend\b(?!\s+(?:edition|papers?))"
         ),
     ),
@@ -341,11 +343,11 @@ def _resolve(kind: str, m: re.Match[str], published: dt.date, tense: str) -> tup
         return _month_start(saturday.year, saturday.month), "month"
     if kind == "month_rel":
         which = _which(m)
-        shift = 1 if which in ("next", "the coming") else -1 if which in ("last", "the past", "the previous") else 0
+        shift = 1 if which in ("next", "the coming") else -1 if which in _BACKWARD else 0
         return _add_months(published, shift), "month"
     if kind == "year_rel":
         which = _which(m)
-        shift = 1 if which in ("next", "the coming") else -1 if which in ("last", "the past", "the previous") else 0
+        shift = 1 if which in ("next", "the coming") else -1 if which in _BACKWARD else 0
         return dt.date(published.year + shift, 1, 1), "year"
     if kind == "end_of":
         if m["unit"].lower() == "month":

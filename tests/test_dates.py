@@ -163,3 +163,11 @@ def test_weekends_resolve_to_the_month_of_their_saturday() -> None:
     assert one("over the weekend", dt.date(2024, 12, 2), "past") == ("2024-11-01", "month")
     assert one("next weekend", dt.date(2024, 11, 30), "future") == ("2024-12-01", "month")
     assert find_dates("the weekend edition", SAT, "past") == []
+
+
+def test_this_past_is_the_previous_one() -> None:
+    monday = dt.date(2024, 12, 2)
+    assert one("this past week", monday, "past") == ("2024-11-01", "month")
+    assert one("this past weekend", monday, "past") == ("2024-11-01", "month")
+    assert one("this past Sunday", monday, "past") == ("2024-12-01", "day")
+    assert one("this past month", monday, "past") == ("2024-11-01", "month")
