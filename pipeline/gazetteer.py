@@ -198,9 +198,11 @@ class Term:
 
 def fold(text: str) -> str:
     """Accents off and typographic apostrophes made plain, so "Élysée" = "Elysee" and "Russia’s" = "Russia's"."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+        text = text.replace("\u2019", "'").replace("\u2018", "'")
+    return text.replace("`", "'")
 
 
 def tokens(text: str) -> list[str]:
@@ -224,7 +226,10 @@ def _city_key(name: str) -> str:
     """The lookup key of a city name; the plain-name shortcut keeps loading 56,000 names fast."""
     if _PLAIN_NAME.fullmatch(name):
         return name.replace("-", " ").lower()
-    return " ".join(tokens(name)).lower()
+    folded = fold(name)
+    if _PLAIN_NAME.fullmatch(folded):
+        return folded.replace("-", " ").lower()
+    return " ".join(tokens(folded)).lower()
 
 
 def _is_exact_case(alias_tokens: list[str]) -> bool:
@@ -370,7 +375,7 @@ class Gazetteer:
             put(city["name"], population, iso3, city["name"])
             if population >= _MIN_POPULATION_FOR_ALTERNATE_NAMES:
                 for alt in city.get("alternatenames") or ():
-                    if len(alt) >= 4 and _ALTERNATE_NAME.fullmatch(alt):
+                    if len(alt) >= 4 and alt.isascii() and _ALTERNATE_NAME.fullmatch(alt):
                         put(alt, population, iso3, city["name"])
         for state in cache.get_us_states().values():
             put(state["name"], 10**9, "USA", state["name"])
