@@ -239,3 +239,17 @@ def test_office_names_differ_by_country_but_mean_the_same_office() -> None:
     assert leader("USA", "defense minister", on) == "Lloyd Austin"
     assert leader("RUS", "defence secretary", on) == "Sergei Shoigu"
     assert lookup("the U.S. defense secretary", on).name == "Lloyd Austin"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "name"),
+    [
+        ("North Korean leader", "Kim Jong Un"),
+        ("the Russian leader", "Vladimir Putin"),
+        ("Japan's prime minister", "Shigeru Ishiba"),
+        ("the Chinese premier", "Li Qiang"),
+        ("German Chancellor", "Olaf Scholz"),
+    ],
+)
+def test_office_descriptions_resolve_to_the_holder(phrase: str, name: str) -> None:
+    assert lookup(phrase, NOV_2024).name == name
