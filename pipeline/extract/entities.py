@@ -153,7 +153,14 @@ class DocEntities:
         scope = [t for t in head.subtree if t.i < ent.start or t.i >= ent.end]
         if head.dep_ == "appos":
             scope += [t for t in head.head.subtree if t.i < head.head.i or t.i == head.head.i]
-        scope += list(self.doc[max(0, ent.start - 5) : ent.start])
+        i = ent.start - 1  # the title words right before the name: "South Korean President"
+        while (
+            i >= 0
+            and i >= ent.start - 6
+            and (self.doc[i].pos_ in {"PROPN", "ADJ", "NOUN"} or self.doc[i].text in {".", "-"})
+        ):
+            scope.append(self.doc[i])
+            i -= 1
         seen = set()
         for t in scope:
             if t.i in seen or not (t.ent_type_ in {"GPE", "NORP"} or t.pos_ == "PROPN"):

@@ -95,6 +95,7 @@ class Candidate:
     destination: tuple[str, str | None] | None = None
     absorbed: bool = False
     summit_key: str | None = None
+    animate: bool = False
 
 
 @dataclass
@@ -198,12 +199,10 @@ class ArticleExtractor:
         if etype == "statement":
             stance = lex.stance.get(lemma, "other")
             if (
-                lemma in {"add", "note", "state", "write", "explain", "maintain", "signal", "suggest"}
+                lemma in lex.clause_required
                 and not any(c.dep_ in {"ccomp", "parataxis"} for c in tok.children)
                 and not self._has_quote(tok.sent)
             ):
-                return None
-            if lemma == "confirm" and not any(c.dep_ in {"ccomp"} for c in tok.children):
                 return None
             return Candidate("statement", tok, [tok], stance=stance)
         if etype == "speech":
@@ -220,8 +219,8 @@ class ArticleExtractor:
                     return Candidate("speech", tok, [tok])
             return Candidate("statement", tok, [tok], stance="other") if lemma == "speak" else None
         if etype == "pledge":
-            if lemma == "commit" and not any(c.dep_ in {"prep", "dobj", "xcomp"} for c in tok.children):
-                return None
+            if lemma == "commit" and not any(c.dep_ in {"prep", "xcomp"} and c.lower_ != "by" for c in tok.children):
+                return None  # "committed an act of war" is no commitment
             return Candidate("pledge", tok, [tok])
         if etype == "visit":
             dest = self._destination(tok, lemma)
@@ -246,7 +245,7 @@ class ArticleExtractor:
                 return Candidate("military", tok, [tok])
             return None
         if etype == "aid":
-            return Candidate("aid", tok, [tok])
+            return Candidate("aid", tok, [tok]) if self._gives_something(tok) else None
         if etype in {"military", "arrest", "sanction", "expel", "threaten"}:
             if etype == "military" and lemma in {"launch", "fire"}:
                 obj = next((c for c in tok.children if c.dep_ == "dobj"), None)
@@ -265,8 +264,29 @@ class ArticleExtractor:
             return Candidate(etype, tok, [tok])
         return None
 
+    def _gives_something(self, tok: Token) -> bool:
+        """ "provide $300 million", "send aid", "provide Ukraine with ..." -- not "provide stability"."""
+        if find_amounts(tok.sent.text) and any(t.like_num or t.text in "$€£¥" for t in tok.subtree):
+            return True
+        for c in tok.children:
+            if c.dep_ in {"dobj", "nsubjpass"} and c.lemma_.lower() in self.lex.pledge_nouns:
+                return True
+            if c.dep_ in {"dative", "iobj"} and self.entities.resolve(c):
+                return True
+            if (
+                c.dep_ == "dobj"
+                and c.ent_type_ in {"GPE", "NORP"}
+                and any(p.dep_ == "prep" and p.lower_ == "with" for p in tok.children)
+            ):
+                return True
+        return False
+
     def _nominal(self, tok: Token, etype: str) -> Candidate | None:
         lemma = tok.lemma_.lower()
+        if any(c.dep_ == "amod" and c.lower_ in {"free", "hate"} for c in tok.children):
+            return None  # "free speech", "hate speech"
+        if tok.dep_ == "pobj" and tok.head.lower_ in self.lex.temporal_preps and self._definite(tok):
+            return None  # "after the Cairo address": a time reference to an act reported before
         if etype == "meeting" and lemma == "talk" and tok.tag_ != "NNS":
             return None
         if etype == "meeting" and lemma == "call":
@@ -527,6 +547,7 @@ class ArticleExtractor:
                 c.actor_text = "__generic__"
                 return
             c.actor = ents.resolve(actor_tok)
+            c.animate = bool(c.actor) or self._animate(actor_tok)
             c.actor_text = " ".join(t.text for t in actor_tok.subtree if t.i <= actor_tok.i or t.dep_ in {"flat"})
         parties: list[tuple[Resolved, str]] = [(e, "counterpart") for e in c.actor[1:]]
         c.actor = c.actor[:1]
@@ -552,6 +573,15 @@ class ArticleExtractor:
                 continue
             seen.add(e.name)
             c.participants.append((e, r))
+
+    def _animate(self, tok: Token) -> bool:
+        """An unresolved agent that can still act: a named one, or an office, body or group."""
+        if tok.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"}:
+            return True
+        if tok.lower_ in {"i", "we", "you", "it", "they", "that", "which", "who", "this", "one"}:
+            return False
+        lemma = tok.lemma_.lower()
+        return lemma in self.lex.animate_nouns or lemma in self.lex.person_titles
 
     def _parties_of(self, child: Token, c: Candidate, role: str) -> list[tuple[Resolved, str]]:
         dep = child.dep_
@@ -849,6 +879,13 @@ class ArticleExtractor:
                 return e
         return None
 
+    @staticmethod
+    def _definite(tok: Token) -> bool:
+        return any(
+            (ch.dep_ == "det" and ch.lower_ in {"the", "this", "that", "these"}) or ch.dep_ == "poss"
+            for ch in tok.children
+        )
+
     def _is_repeat(self, c: Candidate) -> bool:
         """A nominal mention of an event already reported in this article ("At the APEC summit",
         "his U.S. trip") is the same event: it is linked (frames later sentences), not emitted again."""
@@ -865,14 +902,16 @@ class ArticleExtractor:
             same_place = c.destination and e.location and c.destination[1] == e.location[1]
             if c.etype == "visit" and actor_keys & e.actor_keys and same_place:
                 return True
+            countries = {a.country for a in c.actor if a.country}
+            if c.etype != "summit" and self._definite(c.trigger) and not c.destination:
+                if actor_keys & e.actor_keys or countries & e.party_countries or not countries:
+                    return True
         return False
 
     # ---- emitting -------------------------------------------------------------------------
     def _emit(self, s_index: int, sent: Span, c: Candidate, dates, frame: Emitted | None, scene: dict) -> None:
-        if c.actor_text == "__generic__":
-            return
-        if c.etype in {"statement", "pledge", "aid"} and not c.actor and not c.actor_text:
-            return
+        if c.actor_text == "__generic__" or not c.actor and not c.animate:
+            return  # an act needs an agent: "legislation has the potential", "the port served" are not acts
         if c.etype in {"summit", "meeting"} and self._is_leaders_meeting(c):
             c.etype = "summit"
         tense = tense_of(c.keys[0], self.lex)

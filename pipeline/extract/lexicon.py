@@ -38,6 +38,9 @@ class Lexicon:
     person_titles: frozenset[str]
     leader_titles: frozenset[str]
     group_nouns: frozenset[str]
+    animate_nouns: frozenset[str]
+    temporal_preps: frozenset[str]
+    clause_required: frozenset[str]
     cameo: dict
 
     def cameo_code(self, event_type: str, stance: str | None = None, variant: str | None = None) -> str | None:
@@ -93,5 +96,8 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         person_titles=fs("person_titles"),
         leader_titles=fs("leader_titles"),
         group_nouns=fs("group_nouns"),
+        animate_nouns=fs("animate_nouns"),
+        temporal_preps=fs("temporal_preps"),
+        clause_required=fs("clause_required"),
         cameo=raw["cameo"],
     )

@@ -83,8 +83,14 @@ def is_speculative(tok: Token, lex: Lexicon) -> bool:
     """Speculation, hypotheticals and wishes: "could push for", "if ... were to", "experts speculate"."""
     t = tok
     for depth in range(6):
-        if modals(t) & lex.speculation_modals:
+        ms = modals(t)
+        if ms & lex.speculation_modals:
             return True
+        if "would" in ms and any(
+            c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in lex.hypothetical_marks for m in c.children)
+            for c in t.children
+        ):
+            return True  # the main clause of a conditional: "if X, he would argue ..."
         if any(c.dep_ == "mark" and c.lower_ in lex.hypothetical_marks for c in t.children):
             return True
         if depth > 0 and t.lemma_.lower() in lex.speculation_heads and t.pos_ == "VERB":
