@@ -358,6 +358,13 @@ class ArticleExtractor:
     def _place(self, tok: Token) -> tuple[str, str | None] | None:
         """A place named by a token (its entity), as (name, country)."""
         ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None)
+        if ent is None and tok.pos_ == "PROPN":
+            # a place the NER missed ("visited Tunis"): the gazetteer decides
+            words = [t for t in tok.subtree if t.dep_ in {"compound", "flat"} or t.i == tok.i]
+            name = " ".join(t.text for t in words)
+            country = resolvers.place_country(name)
+            if country:
+                return (name, country)
         if ent is None or ent.label_ not in {"GPE", "LOC", "FAC", "ORG"}:
             # "Russia's far eastern region": the place is the possessor
             for c in tok.children:
@@ -903,9 +910,9 @@ class ArticleExtractor:
             if c.etype == "visit" and actor_keys & e.actor_keys and same_place:
                 return True
             countries = {a.country for a in c.actor if a.country}
-            if c.etype != "summit" and self._definite(c.trigger) and not c.destination:
-                if actor_keys & e.actor_keys or countries & e.party_countries or not countries:
-                    return True
+            related = actor_keys & e.actor_keys or countries & e.party_countries or not countries
+            if c.etype != "summit" and self._definite(c.trigger) and not c.destination and related:
+                return True
         return False
 
     # ---- emitting -------------------------------------------------------------------------
