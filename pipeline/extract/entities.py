@@ -66,6 +66,8 @@ class DocEntities:
     groups: list[tuple[int, tuple[Resolved, ...]]] = field(default_factory=list)
     _by_token: dict[int, Mention] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
+    quote_spans: list[tuple[int, int]] = field(default_factory=list)
+    recent_agents: list[tuple[int, Resolved]] = field(default_factory=list)
 
     # ---- building -------------------------------------------------------------------------
     @classmethod
@@ -275,7 +277,7 @@ class DocEntities:
         if low in SPEAKER_PRONOUNS:
             return [speaker] if speaker else []
         if low in PERSON_PRONOUNS:
-            m = self.most_recent(tok.i, kinds=("person",))
+            m = self._recent_person_outside_quotes(tok)
             return [m.entity] if m else []
         if low in PLURAL_PRONOUNS:
             for at, pair in reversed(self.groups):
@@ -319,7 +321,8 @@ class DocEntities:
             poss = [c for c in tok.children if c.dep_ == "poss"]
             if poss and poss[0].lower_ in PLURAL_PRONOUNS:
                 return self._resolve_one(poss[0], speaker)
-            if any(c.lower_ == "the" for c in tok.children):
+            if any(c.lower_ == "the" for c in tok.children) and tok.tag_ not in {"NNS", "NNPS"}:
+                # "the president" is one person; "the officials" are not the last person named
                 m = self.most_recent(tok.i, kinds=("person",), leader=lemma in self.lex.leader_titles)
                 if m:
                     return [m.entity]
@@ -346,6 +349,27 @@ class DocEntities:
             if code:
                 return [Resolved(tok.text, code, "group" if tok.ent_type_ == "NORP" else "country")]
         return []
+
+    def _recent_person_outside_quotes(self, tok: Token) -> Mention | None:
+        """ "he said" after a quote: the person named last outside quotation marks, preferring one who
+        was the agent of an act in the last sentences (a quoted name is rarely the speaker)."""
+        if self.recent_agents:
+            at, entity = self.recent_agents[-1]
+            sent_start = tok.sent.start
+            if at >= sent_start - 120 and entity.kind == "person":
+                return Mention(at, entity)
+        idx = bisect.bisect_left(self._starts, tok.i)
+        for m in reversed(self.mentions[:idx]):
+            if m.entity.kind != "person":
+                continue
+            if any(s <= m.start < e for s, e in self.quote_spans):
+                continue
+            return m
+        return None
+
+    def note_agent(self, at: int, entity: Resolved) -> None:
+        """The agent of an act just found: what a later "he"/"she" most likely points to."""
+        self.recent_agents.append((at, entity))
 
     def _compass_country(self, tok: Token) -> list[Resolved]:
         """ "the North" / "the South": the most recent country whose name starts so."""

@@ -126,6 +126,7 @@ class ArticleExtractor:
         self.version = version
         self.entities = DocEntities.build(doc, self.published, lex)
         self.quote_spans = [(s.start, s.end) for s in doc.spans.get(QUOTES, [])]
+        self.entities.quote_spans = self.quote_spans
         self.emitted: list[Emitted] = []
         self.rows: list[dict] = []
         self._dates_cache: dict[tuple[int, str], list] = {}
@@ -221,6 +222,8 @@ class ArticleExtractor:
         if etype == "pledge":
             if lemma == "commit" and not any(c.dep_ in {"prep", "xcomp"} and c.lower_ != "by" for c in tok.children):
                 return None  # "committed an act of war" is no commitment
+            if lemma == "offer" and not (any(c.dep_ == "xcomp" for c in tok.children) or self._gives_something(tok)):
+                return None  # "offering advice" is no pledge; "offered to mediate", "offered $5m" are
             return Candidate("pledge", tok, [tok])
         if etype == "visit":
             dest = self._destination(tok, lemma)
@@ -296,6 +299,8 @@ class ArticleExtractor:
             return self._with_light_verb(c)
         if etype == "speech" and lemma == "address" and any(c.lower_ in {"email", "web", "ip"} for c in tok.lefts):
             return None
+        if etype == "summit" and tok.tag_ == "NNS" and not self._definite(tok):
+            return None  # "a scholar on G-20 summits": summits in general
         c = Candidate(etype, tok, [tok], nominal=True)
         if etype == "meeting" and lemma in {"talk", "negotiation"}:
             c.variant = "talks"
@@ -548,6 +553,15 @@ class ArticleExtractor:
                 actor_tok = agent_token(verb) if verb is not None else None
         else:
             actor_tok = agent_token(c.keys[0])
+            if (
+                actor_tok is not None
+                and actor_tok.dep_ == "nsubjpass"
+                and actor_tok.head.i == c.keys[0].i
+                and c.etype == "statement"
+            ):
+                # "Romney was criticised for ...": the subject is the target, the critic is unnamed
+                c.actor_text = "__generic__"
+                return
         if actor_tok is not None:
             if actor_tok.lemma_.lower() in self.lex.generic_sources and c.etype in {"statement", "pledge"}:
                 c.actor = []
@@ -951,6 +965,8 @@ class ArticleExtractor:
         amounts = [a for a in c.amounts] or [None]
         raw_start, raw_end = self._sentence_raw(sent)
         actor = c.actor[0] if c.actor else None
+        if actor is not None and actor.kind == "person":
+            self.entities.note_agent(c.trigger.i, actor)
         self.entities.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants if p.kind == "person")]))
         for amount in amounts:
             etype = c.etype
