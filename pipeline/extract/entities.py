@@ -353,12 +353,16 @@ class DocEntities:
     def _recent_person_outside_quotes(self, tok: Token) -> Mention | None:
         """ "he said" after a quote: the person named last outside quotation marks, preferring one who
         was the agent of an act in the last sentences (a quoted name is rarely the speaker)."""
-        if self.recent_agents:
-            at, entity = self.recent_agents[-1]
-            sent_start = tok.sent.start
-            if at >= sent_start - 120 and entity.kind == "person":
-                return Mention(at, entity)
         idx = bisect.bisect_left(self._starts, tok.i)
+        for m in reversed(self.mentions[:idx]):  # a person named earlier in the same sentence comes first
+            if m.start < tok.sent.start:
+                break
+            if m.entity.kind == "person" and not any(s <= m.start < e for s, e in self.quote_spans):
+                return m
+        if self.recent_agents and tok.dep_ in {"nsubj", "nsubjpass"}:
+            at, entity = self.recent_agents[-1]
+            if at >= tok.sent.start - 120 and entity.kind == "person":
+                return Mention(at, entity)
         for m in reversed(self.mentions[:idx]):
             if m.entity.kind != "person":
                 continue

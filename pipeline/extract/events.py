@@ -77,6 +77,27 @@ MONTHS = {
     "nov.",
     "dec.",
 }
+VENUE_NOUNS = EVENT_FRAME_NOUNS | {
+    "hotel",
+    "palace",
+    "house",
+    "building",
+    "headquarters",
+    "airport",
+    "base",
+    "city",
+    "capital",
+    "room",
+    "residence",
+    "venue",
+    "hall",
+    "region",
+    "resort",
+    "ministry",
+    "office",
+    "embassy",
+    "port",
+}
 INHERIT_WINDOW = 6  # sentences a date or location may be carried over, when the actor ties them
 
 
@@ -842,6 +863,8 @@ class ArticleExtractor:
                     continue
                 if not (physical or t.head.i in chain):
                     continue
+                if t.head.i not in chain and t.head.pos_ != "VERB" and t.head.lemma_.lower() not in VENUE_NOUNS:
+                    continue  # "elections in Greece" does not place talks held the same day
                 pobj = next((p for p in t.children if p.dep_ == "pobj"), None)
                 if pobj is not None:
                     place = self._place_deep(pobj)
@@ -851,7 +874,7 @@ class ArticleExtractor:
             if t.dep_ == "prep" and t.lower_ in {"in", "at"} and t.head.i in chain:
                 pobj = next((p for p in t.children if p.dep_ == "pobj"), None)
                 if pobj is not None:
-                    place = self._place_deep(pobj)
+                    place = self._place(pobj)
                     if place and place[1]:
                         return place
         return None
