@@ -117,6 +117,7 @@ class Candidate:
     absorbed: bool = False
     summit_key: str | None = None
     animate: bool = False
+    actor_head: Token | None = None
 
 
 @dataclass
@@ -243,6 +244,8 @@ class ArticleExtractor:
         if etype == "pledge":
             if lemma == "commit" and not any(c.dep_ in {"prep", "xcomp"} and c.lower_ != "by" for c in tok.children):
                 return None  # "committed an act of war" is no commitment
+            if not any(c.dep_ in {"dobj", "xcomp", "ccomp", "prep", "dative"} for c in tok.children):
+                return None  # "as promised", "the Quran promises": nothing pledged
             if lemma == "offer" and not (any(c.dep_ == "xcomp" for c in tok.children) or self._gives_something(tok)):
                 return None  # "offering advice" is no pledge; "offered to mediate", "offered $5m" are
             return Candidate("pledge", tok, [tok])
@@ -258,8 +261,12 @@ class ArticleExtractor:
         if etype == "agreement":
             obj = next((c for c in tok.children if c.dep_ in {"dobj", "nsubjpass"}), None)
             if lemma == "agree":
-                if any(c.dep_ in {"xcomp", "ccomp", "prep"} for c in tok.children):
+                if any(
+                    c.dep_ == "xcomp" or c.dep_ == "prep" and c.lower_ in {"on", "to", "with"} for c in tok.children
+                ):
                     return Candidate("agreement", tok, [tok])
+                if any(c.dep_ == "ccomp" for c in tok.children):
+                    return Candidate("statement", tok, [tok], stance="support")  # "agrees that ..." is a view
                 return None
             if lemma == "ratify" and obj is not None:
                 return Candidate("agreement", tok, [tok])
@@ -307,6 +314,8 @@ class ArticleExtractor:
 
     def _nominal(self, tok: Token, etype: str) -> Candidate | None:
         lemma = tok.lemma_.lower()
+        if tok.dep_ in {"dobj", "nsubjpass"} and tok.head.lemma_.lower() in self.lex.cancel_verbs:
+            return None  # "cancelled his trip", "the meeting was postponed"
         if any(c.dep_ == "amod" and c.lower_ in {"free", "hate"} for c in tok.children):
             return None  # "free speech", "hate speech"
         if tok.dep_ == "pobj" and tok.head.lower_ in self.lex.temporal_preps and self._definite(tok):
@@ -316,6 +325,8 @@ class ArticleExtractor:
         if etype == "meeting" and lemma == "call":
             if not any(c.lower_ in {"phone", "telephone", "video"} for c in tok.lefts):
                 return None
+            if tok.dep_ == "pobj" and tok.head.lower_ in {"from", "of"}:
+                return None  # "information from tapped phone calls"
             c = Candidate("meeting", tok, [tok], variant="phone", nominal=True)
             return self._with_light_verb(c)
         if etype == "speech" and lemma == "address" and any(c.lower_ in {"email", "web", "ip"} for c in tok.lefts):
@@ -429,8 +440,13 @@ class ArticleExtractor:
             plural = subj is not None and (subj.tag_ in {"NNS", "NNPS"} or any(c.dep_ == "conj" for c in subj.children))
             if obj is None and not has_with and not plural and tok.dep_ not in {"xcomp", "advcl", "pcomp"}:
                 return None
-            if obj is not None and obj.pos_ not in {"PROPN", "NOUN", "PRON"}:
-                return None
+            if obj is not None and not (
+                obj.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"}
+                or obj.pos_ == "PRON"
+                or obj.lemma_.lower() in self.lex.person_titles
+                or obj.lemma_.lower() in self.lex.animate_nouns
+            ):
+                return None  # "meet the requirements", "meet demand"
             if obj is not None and obj.lemma_.lower() in {
                 "demand",
                 "need",
@@ -589,6 +605,7 @@ class ArticleExtractor:
                 c.actor_text = "__generic__"
                 return
             c.actor = ents.resolve(actor_tok)
+            c.actor_head = actor_tok
             c.animate = bool(c.actor) or self._animate(actor_tok)
             c.actor_text = " ".join(t.text for t in actor_tok.subtree if t.i <= actor_tok.i or t.dep_ in {"flat"})
         parties: list[tuple[Resolved, str]] = [(e, "counterpart") for e in c.actor[1:]]
@@ -615,6 +632,13 @@ class ArticleExtractor:
                 continue
             seen.add(e.name)
             c.participants.append((e, r))
+
+    def _is_traveller(self, c: Candidate) -> bool:
+        """A visit is an official's trip: a named person, an office holder or a delegation."""
+        if c.actor and c.actor[0].kind == "person":
+            return True
+        head = c.actor_head
+        return head is not None and head.lemma_.lower() in self.lex.traveller_nouns
 
     def _animate(self, tok: Token) -> bool:
         """An unresolved agent that can still act: a named one, or an office, body or group."""
@@ -954,6 +978,8 @@ class ArticleExtractor:
 
     # ---- emitting -------------------------------------------------------------------------
     def _emit(self, s_index: int, sent: Span, c: Candidate, dates, frame: Emitted | None, scene: dict) -> None:
+        if c.etype == "visit" and not self._is_traveller(c):
+            return  # "refugees coming to the U.S.", "they land in the U.S.": travel, not an official's visit
         if c.actor_text == "__generic__" or not c.actor and not c.animate:
             return  # an act needs an agent: "legislation has the potential", "the port served" are not acts
         if c.etype in {"summit", "meeting"} and self._is_leaders_meeting(c):

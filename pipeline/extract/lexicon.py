@@ -41,6 +41,8 @@ class Lexicon:
     animate_nouns: frozenset[str]
     temporal_preps: frozenset[str]
     clause_required: frozenset[str]
+    cancel_verbs: frozenset[str]
+    traveller_nouns: frozenset[str]
     cameo: dict
 
     def cameo_code(self, event_type: str, stance: str | None = None, variant: str | None = None) -> str | None:
@@ -99,5 +101,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         animate_nouns=fs("animate_nouns"),
         temporal_preps=fs("temporal_preps"),
         clause_required=fs("clause_required"),
+        cancel_verbs=fs("cancel_verbs"),
+        traveller_nouns=fs("traveller_nouns"),
         cameo=raw["cameo"],
     )
