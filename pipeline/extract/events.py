@@ -632,6 +632,9 @@ class ArticleExtractor:
                 continue
             seen.add(e.name)
             c.participants.append((e, r))
+        if c.etype in {"summit", "meeting", "agreement", "visit"}:
+            # the parties of a meeting are what a later "they" in the sentence points to
+            self.entities.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants)]))
 
     def _is_traveller(self, c: Candidate) -> bool:
         """A visit is an official's trip: a named person, an office holder or a delegation."""

@@ -52,6 +52,8 @@ def agent_token(verb: Token) -> Token | None:
         s = subject_of(v)
         if s is not None:
             return s
+        if v.dep_ == "acl" and v.tag_ == "VBG" and v.head.pos_ in {"NOUN", "PROPN", "PRON"}:
+            return v.head  # "anyone entering the United States": the noun does the act
         if v.dep_ == "acl" and v.head.pos_ in {"NOUN", "PROPN", "NUM", "SYM"}:
             # "the $150 million promised this year": the promiser is the clause's subject above
             v = governing_verb(v.head) or v.head
