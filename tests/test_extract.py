@@ -59,6 +59,21 @@ def test_leaders_meeting_is_a_summit_with_both_countries_place_and_past_friday()
     assert summit["status"] == "occurred"
 
 
+def test_prime_ministers_meeting_is_a_summit():
+    text = "Spanish Prime Minister Pedro Sanchez met with Dutch Prime Minister Mark Rutte on Friday."
+    (summit,) = of_type(run(text, SAT), "summit")
+    assert countries(summit) == {"ESP", "NLD"}
+
+
+def test_ministers_talks_are_a_meeting():
+    text = (
+        "Indian Foreign Minister Subrahmanyam Jaishankar held talks with his Chinese counterpart in Moscow on Friday."
+    )
+    (meeting,) = of_type(run(text, SAT), "meeting")
+    assert countries(meeting) == {"IND", "CHN"}
+    assert meeting["location_country"] == "RUS"
+
+
 def test_future_weekday_and_planned_visit():
     events = run("Japanese Prime Minister Shigeru Ishiba will travel to Canberra on Friday.", WED)
     (visit,) = of_type(events, "visit")

@@ -890,7 +890,15 @@ class ArticleExtractor:
                     continue
                 if not (physical or t.head.i in chain):
                     continue
-                if t.head.i not in chain and t.head.pos_ != "VERB" and t.head.lemma_.lower() not in VENUE_NOUNS:
+                head = t.head
+                venue_like = (
+                    head.pos_ == "VERB"
+                    or head.lemma_.lower() in VENUE_NOUNS
+                    # the parser often hangs the place on the party: "talks with his counterpart in Moscow"
+                    or head.lemma_.lower() in self.lex.person_titles
+                    or head.ent_type_ == "PERSON"
+                )
+                if head.i not in chain and not venue_like:
                     continue  # "elections in Greece" does not place talks held the same day
                 pobj = next((p for p in t.children if p.dep_ == "pobj"), None)
                 if pobj is not None:
