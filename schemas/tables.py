@@ -245,15 +245,21 @@ QUARANTINE = Table(
 
 EVENT_CLUSTERS = Table(
     name="event_clusters",
-    description="Groups of event mentions that describe one real event, across articles and days.",
+    description="Groups of event mentions that describe one real event, across articles and days. Not partitioned (a cluster spans days): rebuilt whole from all events; cluster_id is computed from each event row alone (pipeline/cluster.py), so it does not depend on which partitions exist.",
     key=("cluster_id",),
+    partitioned=False,
     columns=(
         Column("cluster_id", pa.string(), "Deterministic id of the cluster.", False),
-        _PUBLISHED,
+        Column(
+            "published_date",
+            pa.date32(),
+            "First publication date among the mentions (a plain column here, not a partition key).",
+        ),
         Column("event_type", pa.string(), "Type shared by the mentions.", False),
-        Column("actor_country", pa.string(), "Main actor country."),
+        Column("actor_country", pa.string(), "Most frequent actor country among the mentions."),
         Column("countries", pa.list_(pa.string()), "Sorted ISO codes of all parties."),
-        Column("event_date", pa.date32(), "Earliest resolved date among the mentions."),
+        Column("event_date", pa.date32(), "Earliest resolved date at the finest precision among the mentions."),
+        Column("event_date_precision", pa.string(), "day, month or year: precision of event_date."),
         Column("mentions", pa.int64(), "Number of event rows in the cluster.", False),
         Column("articles", pa.int64(), "Number of distinct articles.", False),
         Column("outlets", pa.int64(), "Number of distinct outlets.", False),

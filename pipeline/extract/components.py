@@ -1,0 +1,108 @@
+"""spaCy components of the extractor, registered by name and added with `nlp.add_pipe`.
+
+They run inside the one `nlp.pipe` pass, after the parser, lemmatizer and NER, and only mark
+spans; the Python that turns marks into event rows reads them (no sentence is parsed twice).
+
+- `newsevents_triggers`: a Matcher over LEMMA + POS for the trigger verbs and nouns of the
+  lexicon, and a DependencyMatcher for light-verb constructions ("issued a warning", "made a
+  call for", "expressed concern"). Result: `doc.spans["newsevents_triggers"]`, one span per
+  trigger token labelled with its candidate type (light verbs: the object token, label
+  `light`).
+- `newsevents_quotes`: direct quotations (“...”, "...") as `doc.spans["newsevents_quotes"]`,
+  so that acts inside a quote are read as the quote's content, and the quote is kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher, Matcher
+from spacy.tokens import Doc, Span
+
+from pipeline.extract.lexicon import load_lexicon
+
+TRIGGERS = "newsevents_triggers"
+QUOTES = "newsevents_quotes"
+PARAGRAPHS = "newsevents_paragraphs"
+_QUOTE_RE = re.compile(r"“[^”]{2,}”|\"[^\"\n]{2,}\"")
+
+
+class TriggerMarker:
+    def __init__(self, nlp: Language, name: str):
+        lex = load_lexicon()
+        self.matcher = Matcher(nlp.vocab)
+        by_type: dict[str, list[str]] = {}
+        for lemma, etype in lex.verb_type.items():
+            by_type.setdefault(etype, []).append(lemma)
+        for etype, lemmas in by_type.items():
+            verb = [{"LEMMA": {"IN": sorted(lemmas)}, "POS": "VERB"}]
+            # a present-tense verb the small model tags as a plural noun at the root: "Yoon heads to ..."
+            root_noun = [{"LEMMA": {"IN": sorted(lemmas)}, "TAG": "NNS", "DEP": "ROOT"}]
+            self.matcher.add(f"V:{etype}", [verb, root_noun])
+        self.matcher.add("V:call", [[{"LEMMA": {"IN": sorted(lex.call_particles)}, "POS": "VERB"}]])
+        by_noun: dict[str, list[str]] = {}
+        for lemma, etype in lex.noun_type.items():
+            by_noun.setdefault(etype, []).append(lemma)
+        for etype, lemmas in by_noun.items():
+            # the small model tags some event nouns as ADJ ("a roundtable"): any non-verbal tag counts
+            pattern = [{"LEMMA": {"IN": sorted(lemmas)}, "POS": {"IN": ["NOUN", "PROPN", "ADJ"]}}]
+            self.matcher.add(f"N:{etype}", [pattern])
+        self.dep_matcher = DependencyMatcher(nlp.vocab)
+        self.dep_matcher.add(
+            "light",
+            [
+                [
+                    {"RIGHT_ID": "verb", "RIGHT_ATTRS": {"LEMMA": {"IN": sorted(lex.light_verbs)}, "POS": "VERB"}},
+                    {
+                        "LEFT_ID": "verb",
+                        "REL_OP": ">",
+                        "RIGHT_ID": "object",
+                        "RIGHT_ATTRS": {"DEP": "dobj", "LEMMA": {"IN": sorted(lex.light_objects)}},
+                    },
+                ]
+            ],
+        )
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        seen: set[tuple[int, str]] = set()
+        for match_id, start, _end in self.matcher(doc):
+            label = doc.vocab.strings[match_id]
+            if (start, label) not in seen:
+                seen.add((start, label))
+                spans.append(Span(doc, start, start + 1, label=label))
+        for _match_id, (_verb, obj) in self.dep_matcher(doc):
+            if (obj, "light") not in seen:
+                seen.add((obj, "light"))
+                spans.append(Span(doc, obj, obj + 1, label="light"))
+        spans.sort(key=lambda s: (s.start, s.label_))
+        doc.spans[TRIGGERS] = spans
+        return doc
+
+
+@Language.factory(TRIGGERS)
+def make_trigger_marker(nlp: Language, name: str) -> TriggerMarker:
+    return TriggerMarker(nlp, name)
+
+
+@Language.component(PARAGRAPHS)
+def mark_paragraphs(doc: Doc) -> Doc:
+    """A line break ends a sentence: headlines, paragraphs and list items never run into each other.
+    Runs before the parser, which keeps these boundaries."""
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if "\n" in prev.whitespace_ or (prev.is_space and "\n" in prev.text):
+            tok.is_sent_start = True
+    return doc
+
+
+@Language.component(QUOTES)
+def mark_quotes(doc: Doc) -> Doc:
+    spans = []
+    for m in _QUOTE_RE.finditer(doc.text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    doc.spans[QUOTES] = spans
+    return doc

@@ -1,0 +1,181 @@
+"""Small questions asked of the dependency parse: tense, subject, negation, speculation.
+
+Pure functions of spaCy tokens; they read the parse made in the one `nlp.pipe` pass.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from pipeline.extract.lexicon import Lexicon
+
+SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
+CLIMB = {"xcomp", "advcl", "conj", "pcomp", "prep", "acl", "ccomp", "dep", "pobj", "dobj", "attr", "oprd", "appos"}
+PLACE_PREPS = {"in", "at", "near", "inside", "outside", "across", "around", "on"}
+
+
+def governing_verb(tok: Token) -> Token | None:
+    """The nearest verb above a noun (the act a nominal trigger takes part in)."""
+    t = tok
+    for _ in range(6):
+        if t.head is t:
+            return None
+        t = t.head
+        if t.pos_ in {"VERB", "AUX"}:
+            return t
+    return None
+
+
+def subject_of(verb: Token) -> Token | None:
+    """The agent of a verb: its subject, or the `by` agent of a passive."""
+    subj = None
+    for c in verb.children:
+        if c.dep_ in SUBJECTS:
+            subj = c
+            break
+    if subj is not None and subj.dep_ == "nsubjpass":
+        for c in verb.children:
+            if c.dep_ == "agent":
+                pobj = next((p for p in c.children if p.dep_ == "pobj"), None)
+                if pobj is not None:
+                    return pobj
+    return subj
+
+
+def agent_token(verb: Token) -> Token | None:
+    """Subject of the verb, else of the clause it hangs from ("..., pledging X" -> the main subject)."""
+    v = verb
+    for _ in range(5):
+        if v.pos_ == "NOUN" and v.dep_ == "ROOT":
+            named = [c for c in v.lefts if c.dep_ in {"compound", "nsubj"} and c.ent_type_]
+            return named[-1] if named else None
+        s = subject_of(v)
+        if s is not None:
+            return s
+        if v.dep_ == "acl" and v.tag_ == "VBG" and v.head.pos_ in {"NOUN", "PROPN", "PRON"}:
+            return v.head  # "anyone entering the United States": the noun does the act
+        if v.dep_ == "acl" and v.head.pos_ in {"NOUN", "PROPN", "NUM", "SYM"}:
+            # "the $150 million promised this year": the promiser is the clause's subject above
+            v = governing_verb(v.head) or v.head
+            continue
+        if v.dep_ == "relcl":
+            return v.head
+        if v.dep_ in CLIMB and v.head is not v:
+            v = v.head
+            continue
+        return None
+    return None
+
+
+def is_negated(tok: Token) -> bool:
+    """ "did not sign", "never visited", "made no mention", "its policy of not supplying"."""
+    for c in tok.children:
+        if c.dep_ == "neg" or c.lower_ in {"never", "no", "not", "n't"} and c.dep_ in {"neg", "det", "advmod"}:
+            return True
+        if c.dep_ == "dobj" and any(g.lower_ == "no" and g.dep_ == "det" for g in c.children):
+            return True
+    return tok.dep_ == "pcomp" and any(c.dep_ == "neg" for c in tok.head.children)
+
+
+def modals(tok: Token) -> set[str]:
+    return {c.lower_ for c in tok.children if c.dep_ == "aux" and c.tag_ == "MD"}
+
+
+def is_speculative(tok: Token, lex: Lexicon) -> bool:
+    """Speculation, hypotheticals and wishes: "could push for", "if ... were to", "experts speculate"."""
+    t = tok
+    for depth in range(6):
+        ms = modals(t)
+        if ms & lex.speculation_modals:
+            return True
+        if "would" in ms and any(
+            c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in lex.hypothetical_marks for m in c.children)
+            for c in t.children
+        ):
+            return True  # the main clause of a conditional: "if X, he would argue ..."
+        if any(c.dep_ == "mark" and c.lower_ in lex.hypothetical_marks for c in t.children):
+            return True
+        if depth > 0 and t.lemma_.lower() in lex.speculation_heads and t.pos_ == "VERB":
+            return True
+        if t.pos_ in {"NOUN", "PROPN"} and any(
+            c.dep_ == "amod" and c.lower_ in lex.speculative_modifiers for c in t.children
+        ):
+            return True
+        if t.head is t or t.dep_ in {"ROOT"}:
+            return False
+        if t.dep_ in {"conj"} and t.head.pos_ == "VERB" and depth == 0:
+            # coordination shares the modal of the first verb: "could meet and sign"
+            t = t.head
+            continue
+        if t.dep_ not in {
+            "xcomp",
+            "ccomp",
+            "pcomp",
+            "prep",
+            "pobj",
+            "dobj",
+            "advcl",
+            "acl",
+            "compound",
+            "amod",
+            "conj",
+        }:
+            return False
+        t = t.head
+    return False
+
+
+def requested_by(tok: Token, lex: Lexicon) -> Token | None:
+    """The appeal verb whose requested content `tok` is ("urged X to visit", "called on Y to provide",
+    "called for a summit"); adverbial clauses ("urged ... as he attended") are not content."""
+    t = tok
+    for _ in range(6):
+        if t.head is t:
+            return None
+        if t.dep_ not in {"xcomp", "ccomp", "pcomp", "pobj", "prep", "dobj", "conj"}:
+            return None
+        step = t
+        t = t.head
+        if t.pos_ == "VERB" and t.lemma_.lower() in lex.request_heads:
+            if step.dep_ in {"xcomp", "ccomp", "dobj"} or (
+                step.dep_ == "prep" and step.lower_ in {"for", "on", "upon"}
+            ):
+                return t
+            return None
+    return None
+
+
+def tense_of(tok: Token, lex: Lexicon) -> str:
+    """past | future | present of the clause a token heads (nouns: of the verb above them)."""
+    if tok.dep_ == "ROOT" and tok.tag_ == "NNS":
+        return "present"  # a mis-tagged present-tense verb ("heads to")
+    v = tok if tok.pos_ in {"VERB", "AUX"} else governing_verb(tok)
+    if v is None:
+        return "past"
+    for _ in range(4):
+        ms = modals(v)
+        if ms & lex.future_modals:
+            return "future"
+        auxes = {c.lemma_.lower() for c in v.children if c.dep_ in {"aux", "auxpass"}}
+        if v.dep_ == "xcomp" and v.head.lemma_.lower() in lex.future_heads:
+            if v.head.tag_ == "VBD" and v.head.lemma_.lower() != "be":
+                return "past" if v.head.lemma_.lower() not in {"plan", "schedule", "set", "due"} else "future"
+            return "future"
+        if v.tag_ == "VBD" or "have" in auxes:
+            return "past"
+        if v.tag_ == "VBN":
+            return "past" if v.dep_ in {"acl", "amod"} or auxes else "past"
+        if v.tag_ in {"VBZ", "VBP"}:
+            return "present"
+        if v.tag_ == "VB":
+            return "present"
+        if v.tag_ == "VBG" and "be" in auxes:
+            return "present"
+        if v.head is v:
+            return "past"
+        v = v.head if v.head.pos_ in {"VERB", "AUX"} else (governing_verb(v.head) or v.head)
+    return "past"
+
+
+def in_spans(tok: Token, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= tok.i < e for s, e in spans)
