@@ -61,7 +61,11 @@ def extract_events(documents: list[dict], removed: list[dict], model: str, batch
         omap = OffsetMap(spans_by_doc.get(record["doc_id"], []))
         try:
             events.extend(ArticleExtractor(doc, record, omap, lex, EXTRACTOR_VERSION).run())
-        except Exception:  # one odd article must not sink a partition; it is logged with its id
-            log.exception("extraction failed for document %s; its events are skipped", record["doc_id"])
+        except Exception as exc:
+            # a partial partition would be published as if complete: fail loudly, naming the article
+            raise RuntimeError(
+                f"extraction failed for document {record['doc_id']} ({record.get('source_name')}): {exc!r}; "
+                "the partition is not published. Report it with that article, or quarantine the file and rerun."
+            ) from exc
     seen: set[str] = set()
     return [e for e in events if not (e["event_id"] in seen or seen.add(e["event_id"]))]
