@@ -166,12 +166,21 @@ def validate_stage(cleaned: dict, event_paths: list[str]) -> dict:
     error: the publish task then never runs, so the published partition stays as it was.
     """
     from pipeline.validate import validate_tables
-    from pipeline.warehouse import content_fingerprint, join, list_files, read_bytes, read_staged, write_staged
+    from pipeline.warehouse import (
+        content_fingerprint,
+        fault_point,
+        join,
+        list_files,
+        read_bytes,
+        read_staged,
+        write_staged,
+    )
 
     t0 = time.perf_counter()
     day = _day(cleaned["day"])
     stage = cleaned["stage"]
     events_path = write_staged(_merge_events(list(event_paths or [])), join(stage, "events.parquet"))
+    fault_point("validate:after_merge")
     staged = {"documents": cleaned["documents"], "events": events_path, "removed_segments": cleaned["removed_segments"]}
     tables = {name: read_staged(path) for name, path in staged.items()}
     key = run_key_of(cleaned["run_id"])
@@ -182,6 +191,7 @@ def validate_stage(cleaned: dict, event_paths: list[str]) -> dict:
         data_docs_dir=join(cleaned["warehouse"], "_data_docs", day.isoformat(), key),
         run_id=cleaned["run_id"],
     )
+    fault_point("validate:after_report")
     extract_seconds = sum(float(read_bytes(p)) for p in list_files(stage, "events-*.seconds"))
     out = dict(cleaned)
     out["events"] = events_path

@@ -20,7 +20,6 @@ import html
 import json
 import logging
 import os
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,6 +96,16 @@ def _parameter_names(value: object) -> set[str]:
     return set()
 
 
+def _condition_columns(cond: object) -> set[str]:
+    """Columns named by a row condition (GX Condition JSON: `{"column": {"name": ...}, ...}`)."""
+    if isinstance(cond, dict):
+        found = {cond["column"]["name"]} if isinstance(cond.get("column"), dict) else set()
+        return found.union(*(_condition_columns(v) for v in cond.values() if isinstance(v, dict | list)))
+    if isinstance(cond, list):
+        return set().union(*(_condition_columns(v) for v in cond)) if cond else set()
+    return set()
+
+
 def columns_used(suite_json: dict, table_columns: list[str]) -> list[str]:
     """The columns a suite reads (kwargs and row conditions), so pandas gets only those."""
     used: set[str] = set()
@@ -108,9 +117,7 @@ def columns_used(suite_json: dict, table_columns: list[str]) -> list[str]:
                 used.add(v)
             elif isinstance(v, list):
                 used.update(v)
-        cond = kw.get("row_condition")
-        if cond:
-            used.update(c for c in table_columns if re.search(rf"\b{re.escape(c)}\b", cond))
+        used.update(_condition_columns(kw.get("row_condition")))
     return [c for c in table_columns if c in used]
 
 
@@ -146,7 +153,10 @@ def _suite(table_name: str):
 
 
 def _check_name(cfg) -> str:
-    shown = {k: v for k, v in cfg.kwargs.items() if k in (*COLUMN_KWARGS, "row_condition", "regex")}
+    shown = {k: v for k, v in cfg.kwargs.items() if k in (*COLUMN_KWARGS, "regex")}
+    cond = cfg.kwargs.get("row_condition")
+    if cond:
+        shown["row_condition"] = str(cond)
     for k in ("value_set", "min_value", "max_value"):
         if k in cfg.kwargs:
             v = cfg.kwargs[k]

@@ -78,7 +78,7 @@ def exists(path: str | Path) -> bool:
     return fs.exists(inner)
 
 
-def write_bytes(data: bytes, target: str | Path) -> str:
+def write_bytes(data: bytes, target: str | Path, fault: str | None = None) -> str:
     """Put bytes at `target` so that a reader sees the old content or the new one, never a part.
 
     Local disk: write a temp file beside the target's folder, then `os.replace` (atomic rename).
@@ -93,10 +93,14 @@ def write_bytes(data: bytes, target: str | Path) -> str:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if fault:
+            fault_point(fault)
         os.replace(tmp, path)
         return str(path)
     fs, inner = filesystem(target)
     fs.makedirs(inner.rsplit("/", 1)[0], exist_ok=True)
+    if fault:
+        fault_point(fault)
     fs.pipe_file(inner, data)
     return str(target)
 
@@ -180,9 +184,9 @@ def file_table(table_name: str, table: pa.Table, fingerprint: str | None = None)
     return table.replace_schema_metadata(meta)
 
 
-def publish_file(table: pa.Table, target: str | Path) -> str:
+def publish_file(table: pa.Table, target: str | Path, fault: str | None = None) -> str:
     """Atomically put `table` at `target`: readers see the old file or the new one, never a mix."""
-    return write_bytes(parquet_bytes(table), target)
+    return write_bytes(parquet_bytes(table), target, fault)
 
 
 def publish_partition(
@@ -191,7 +195,11 @@ def publish_partition(
     """Replace one table's partition of `day` by `table` (one file, replaced atomically)."""
     folder = partition_dir(root, table_name, day)
     target = join(folder, PART_FILE)
-    publish_file(file_table(table_name, table, fingerprint), target)
+    if is_local(root):
+        # Temp files of a publish killed before its rename (the date's lock keeps live ones out of reach).
+        for tmp in local_path(root).joinpath(table_name).glob(f".{PARTITION_KEY}={day.isoformat()}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+    publish_file(file_table(table_name, table, fingerprint), target, fault=f"publish:before_replace_{table_name}")
     for stray in list_files(folder, "*.parquet"):
         if stray.rsplit("/", 1)[-1] != PART_FILE:
             # A partition holds exactly one file; anything else (an older layout) would duplicate rows.
@@ -221,6 +229,19 @@ def file_metadata(path: str | Path) -> dict[str, str]:
     else:
         meta = pq.read_schema(io.BytesIO(read_bytes(path))).metadata or {}
     return {k.decode(): v.decode() for k, v in meta.items() if not k.startswith(b"ARROW")}
+
+
+def partition_fingerprints(root: str | Path, day: dt.date, tables: tuple[str, ...]) -> dict[str, str | None]:
+    """The publish fingerprint of each table's partition of `day` (None: no partition).
+
+    Equal fingerprints mean the partitions come from one publish (or from identical inputs);
+    different ones mean a publish was interrupted between tables: rerun the date.
+    """
+    out: dict[str, str | None] = {}
+    for name in tables:
+        path = partition_file(root, name, day)
+        out[name] = file_metadata(path).get("publish_fingerprint") if exists(path) else None
+    return out
 
 
 def content_fingerprint(paths: list[str]) -> str:
