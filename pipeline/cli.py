@@ -54,7 +54,7 @@ def check_source(source: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings, progress: bool = False) -> int:
-    from pipeline.stages import run_partition
+    from pipeline.stages import PartitionsFailed, run_partitions
 
     source = Path(settings.source)
     check_source(source)
@@ -62,14 +62,26 @@ def cmd_run(args: argparse.Namespace, settings: Settings, progress: bool = False
     if not days:
         print(f"no documents with a valid publication date in {source}; nothing to do")
         return EXIT_OK
-    iterator = days
+    bar = None
     if progress:
         from tqdm import tqdm
 
-        iterator = tqdm(days, desc="partitions", unit="day")
-    results = []
-    for day in iterator:
-        results.append(run_partition(str(source), settings.warehouse, day, f"cli__{day.isoformat()}", settings))
+        bar = tqdm(total=len(days), desc="partitions", unit="day")
+    try:
+        results = run_partitions(
+            str(source),
+            settings.warehouse,
+            days,
+            lambda day: f"cli__{day.isoformat()}",
+            settings,
+            on_done=(lambda _: bar.update(1)) if bar is not None else None,
+        )
+    except PartitionsFailed as exc:
+        print_summary(exc.results, settings.warehouse)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
     print_summary(results, settings.warehouse)
     return EXIT_OK
 
@@ -84,6 +96,8 @@ def print_summary(results: list[dict], warehouse: str) -> None:
     print(f"partitions written: {len(written)} of {len(results)} days")
     for r in results:
         print(f"  {r['day']}: {json.dumps(r['counts'])} validation={r['validation']}")
+        if r.get("data_docs"):
+            print(f"    data docs: {r['data_docs']}")
     print("totals: " + ", ".join(f"{k}={v}" for k, v in totals.items()))
 
 

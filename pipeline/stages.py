@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -165,7 +166,19 @@ def validate_stage(cleaned: dict, event_paths: list[str]) -> dict:
     Raises ValidationFailed (message names the expectation, the table and sample rows) on an
     error: the publish task then never runs, so the published partition stays as it was.
     """
-    from pipeline.validate import validate_tables
+    (outcome,) = validate_stages([(cleaned, list(event_paths or []))])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def validate_stages(items: list[tuple[dict, list[str]]]) -> list[dict | Exception]:
+    """Validate several staged partitions in one GX pass (see validate.validate_partitions).
+
+    Returns, per partition in order, the validated stage dict or the ValidationFailed to raise;
+    one partition's failure never blocks another's publish.
+    """
+    from pipeline.validate import Partition, raise_if_failed, validate_partitions
     from pipeline.warehouse import (
         content_fingerprint,
         fault_point,
@@ -177,36 +190,54 @@ def validate_stage(cleaned: dict, event_paths: list[str]) -> dict:
     )
 
     t0 = time.perf_counter()
-    day = _day(cleaned["day"])
-    stage = cleaned["stage"]
-    events_path = write_staged(_merge_events(list(event_paths or [])), join(stage, "events.parquet"))
-    fault_point("validate:after_merge")
-    staged = {"documents": cleaned["documents"], "events": events_path, "removed_segments": cleaned["removed_segments"]}
-    tables = {name: read_staged(path) for name, path in staged.items()}
-    key = run_key_of(cleaned["run_id"])
-    report = validate_tables(
-        tables,
-        day,
-        report_path=validation_report_path(cleaned["warehouse"], day, cleaned["run_id"]),
-        data_docs_dir=join(cleaned["warehouse"], "_data_docs", day.isoformat(), key),
-        run_id=cleaned["run_id"],
-    )
+    prepared = []
+    for cleaned, event_paths in items:
+        day = _day(cleaned["day"])
+        events_path = write_staged(_merge_events(list(event_paths or [])), join(cleaned["stage"], "events.parquet"))
+        fault_point("validate:after_merge")
+        staged = {
+            "documents": cleaned["documents"],
+            "events": events_path,
+            "removed_segments": cleaned["removed_segments"],
+        }
+        tables = {name: read_staged(path) for name, path in staged.items()}
+        part = Partition(
+            day,
+            tables,
+            cleaned["run_id"],
+            validation_report_path(cleaned["warehouse"], day, cleaned["run_id"]),
+            join(cleaned["warehouse"], "_data_docs", day.isoformat(), run_key_of(cleaned["run_id"])),
+        )
+        prepared.append((cleaned, staged, part))
+    reports = validate_partitions([p for _, _, p in prepared])
     fault_point("validate:after_report")
-    extract_seconds = sum(float(read_bytes(p)) for p in list_files(stage, "events-*.seconds"))
-    out = dict(cleaned)
-    out["events"] = events_path
-    out["validation"] = report["outcome"]
-    out["validation_report"] = report["report"]
-    out["data_docs"] = report["data_docs"]
-    out["fingerprint"] = content_fingerprint([staged[n] for n in PARTITION_TABLES])
-    out["counts"] = {**cleaned["counts"], "events": tables["events"].num_rows}
-    out["seconds"] = {
-        **cleaned["seconds"],
-        "extract": round(extract_seconds, 3),
-        "validate": round(time.perf_counter() - t0, 3),
-    }
-    log.info("validate %s: %s, report %s, data docs %s", day, report["outcome"], report["report"], report["data_docs"])
-    return out
+    share = round((time.perf_counter() - t0) / max(1, len(items)), 3)
+    outcomes: list[dict | Exception] = []
+    for (cleaned, staged, part), report in zip(prepared, reports, strict=True):
+        try:
+            report = raise_if_failed(report)
+        except Exception as exc:  # ValidationFailed: handed back, raised by the caller
+            outcomes.append(exc)
+            continue
+        extract_seconds = sum(float(read_bytes(p)) for p in list_files(cleaned["stage"], "events-*.seconds"))
+        out = dict(cleaned)
+        out["events"] = staged["events"]
+        out["validation"] = report["outcome"]
+        out["validation_report"] = report["report"]
+        out["data_docs"] = report["data_docs"]
+        out["fingerprint"] = content_fingerprint([staged[n] for n in PARTITION_TABLES])
+        out["counts"] = {**cleaned["counts"], "events": part.tables["events"].num_rows}
+        # Validated in one pass with others: each partition is charged an equal share of it.
+        out["seconds"] = {**cleaned["seconds"], "extract": round(extract_seconds, 3), "validate": share}
+        log.info(
+            "validate %s: %s, report %s, data docs %s",
+            part.day,
+            report["outcome"],
+            report["report"],
+            report["data_docs"],
+        )
+        outcomes.append(out)
+    return outcomes
 
 
 def validation_report_path(warehouse: str, day: dt.date, run_id: str) -> str:
@@ -391,7 +422,7 @@ def versions() -> dict:
 def run_partition(
     source: str, warehouse: str, day: str | dt.date, run_id: str, settings: Settings | None = None
 ) -> dict:
-    """All stages of one partition in this process (the command line's path)."""
+    """All stages of one partition in this process."""
     settings = settings or Settings()
     ingested = ingest_stage(source, warehouse, day, run_id, settings)
     if ingested["counts"]["documents"] == 0:
@@ -400,3 +431,70 @@ def run_partition(
     event_paths = [extract_stage(shard, settings) for shard in plan_shards(cleaned, settings.shard_size)]
     validated = validate_stage(cleaned, event_paths)
     return publish_stage(validated)
+
+
+MAX_BATCH_DAYS = 64
+MAX_BATCH_DOCUMENTS = 5000
+
+
+class PartitionsFailed(RuntimeError):
+    """Some dates failed validation (not published); every other date was published."""
+
+    def __init__(self, failures: list[Exception], results: list[dict]):
+        published = ", ".join(r["day"] for r in results) or "none"
+        super().__init__(
+            f"{len(failures)} date(s) failed validation and were not published (published: {published}):\n"
+            + "\n".join(str(f) for f in failures)
+        )
+        self.failures, self.results = failures, results
+
+
+def run_partitions(
+    source: str,
+    warehouse: str,
+    days: list[dt.date],
+    run_id_for: Callable[[dt.date], str],
+    settings: Settings | None = None,
+    on_done: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """Many dates in this process (the command line's path): stage a batch of dates, validate the
+    batch in one GX pass, publish each date that passed, then the next batch.
+
+    Validating day by day would pay GX's fixed cost per expectation for every date, which
+    dominates a backfill of small days. A failed date is not published and does not stop the
+    others; PartitionsFailed is raised at the end naming each failure.
+    """
+    settings = settings or Settings()
+    results: list[dict] = []
+    failures: list[Exception] = []
+
+    def done(result: dict) -> None:
+        results.append(result)
+        if on_done:
+            on_done(result)
+
+    pending: list[tuple[dict, list[str]]] = []
+
+    def flush() -> None:
+        for outcome in validate_stages(pending):
+            if isinstance(outcome, Exception):
+                failures.append(outcome)
+            else:
+                done(publish_stage(outcome))
+        pending.clear()
+
+    for day in days:
+        ingested = ingest_stage(source, warehouse, day, run_id_for(_day(day)), settings)
+        if ingested["counts"]["documents"] == 0:
+            done(finish_empty_day(ingested))
+            continue
+        cleaned = clean_stage(ingested)
+        pending.append((cleaned, [extract_stage(s, settings) for s in plan_shards(cleaned, settings.shard_size)]))
+        if len(pending) >= MAX_BATCH_DAYS or sum(c["counts"]["documents"] for c, _ in pending) >= MAX_BATCH_DOCUMENTS:
+            flush()
+    if pending:
+        flush()
+    results.sort(key=lambda r: r["day"])
+    if failures:
+        raise PartitionsFailed(failures, results)
+    return results

@@ -46,13 +46,13 @@ def failure(tables: dict, day: dt.date = DAY) -> str:
 
 def test_every_suite_is_json_with_known_severities_and_parameters():
     params = suite_parameters()
-    for name in ("documents", "events", "event_participants", "removed_segments"):
+    for name in ("documents", "events", "event_participants", "removed_segments", "partitions"):
         suite = load_suite_json(name)
         assert suite["name"] == name and suite["expectations"], name
         for e in suite["expectations"]:
             assert e["meta"]["severity"] in ("error", "warning"), e
         text = json.dumps(suite)
-        for p in {v for v in params} | {"run_date"}:
+        for p in params:
             text = text.replace(f'"$PARAMETER": "{p}"', "")
         assert "$PARAMETER" not in text, f"{name} uses a parameter without a file in expectations/parameters/"
     assert len(params["iso3166_alpha3"]) == 249 and "KOR" in params["iso3166_alpha3"]
@@ -96,7 +96,7 @@ def test_duplicate_event_id_is_an_error(seed_tables):
     ids = ev.column("event_id").to_pylist()
     ids[1] = ids[0]
     msg = failure({**seed_tables, "events": replace_column(ev, "event_id", ids)})
-    assert "expect_column_values_to_be_unique(column=event_id)" in msg
+    assert "expect_compound_columns_to_be_unique(column_list=['_run_date', 'event_id'])" in msg
 
 
 def test_participant_role_and_country_are_checked(seed_tables):
@@ -124,9 +124,8 @@ def test_event_of_another_document_is_an_error(seed_tables):
 
 def test_partition_column_must_equal_the_run_date(seed_tables):
     msg = failure(seed_tables, day=DAY + dt.timedelta(days=1))
-    assert "expect_column_values_to_be_in_set(column=published_date" in msg
     for table in ("documents", "events", "removed_segments"):
-        assert f"] {table}: expect_column_values_to_be_in_set(column=published_date" in msg
+        assert f"] {table}: expect_column_pair_values_to_be_equal(column_A=published_date, column_B=_run_date)" in msg
 
 
 def test_occurred_event_after_publication_is_a_warning_planned_is_fine(seed_tables):
@@ -154,7 +153,7 @@ def test_documents_without_any_event_is_a_warning(seed_tables):
     report = validate_tables({**seed_tables, "events": empty}, DAY, run_id="test")
     assert report["outcome"] == "warning"
     assert any(
-        r["table"] == "events" and "expect_table_row_count_to_be_between" in r["check"] and not r["success"]
+        r["table"] == "partitions" and "column=events" in r["check"] and not r["success"] and r["severity"] == "warning"
         for r in report["results"]
     )
 
@@ -189,3 +188,20 @@ def test_suite_columns_only_reach_pandas(seed_tables):
     assert "participants" not in used and "quote" not in used
     assert {"status", "event_date", "published_date", "amount_value"} <= set(used)
     assert pc.sum(pc.list_value_length(seed_tables["events"].column("participants"))).as_py() > 0
+
+
+def test_partitions_validated_together_keep_their_own_outcome(seed_warehouse, seed_tables):
+    from pipeline.validate import Partition, validate_partitions
+
+    other_day = SEED_DATES[4]
+    other = {name: partition(seed_warehouse, name, other_day) for name in seed_tables}
+    bad = {**seed_tables, "events": set_first(seed_tables["events"], "confidence", 3.0)}
+    reports = validate_partitions([Partition(DAY, bad, "bad"), Partition(other_day, other, "good")])
+    by_day = {r["published_date"]: r for r in reports}
+    assert by_day[str(DAY)]["outcome"] == "failed" and by_day[str(DAY)]["errors"] == 1
+    assert by_day[str(other_day)]["errors"] == 0
+    alone = validate_partitions([Partition(other_day, other, "alone")])[0]
+    strip = lambda r: [(c["table"], c["check"], c["success"], c["unexpected_count"]) for c in r["results"]]  # noqa: E731
+    assert strip(alone) == strip(by_day[str(other_day)]), "same checks and outcome alone or in a batch"
+    failed = [c for c in by_day[str(DAY)]["results"] if not c["success"] and c["severity"] == "error"]
+    assert failed[0]["sample"][0]["event_id"] == seed_tables["events"].column("event_id")[0].as_py()
