@@ -281,6 +281,12 @@ def publish_stage(validated: dict) -> dict:
         # A retried publish task whose first attempt finished: nothing left to do.
         log.info("publish %s: run %s already published", day, validated["run_id"])
         return _summary(validated, validated["seconds"])
+    missing = [p for p in staged if not exists(p)]
+    if missing:
+        raise FileNotFoundError(
+            f"staged files of {day} (run {validated['run_id']}) are gone: {missing}; nothing was published. "
+            "Rerun the whole date (clear the DAG run, or `python -m pipeline run --start DAY --end DAY`)."
+        )
     with partition_lock(root, day):
         fingerprint = content_fingerprint(staged)
         if fingerprint != validated["fingerprint"]:
