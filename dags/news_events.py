@@ -70,9 +70,16 @@ def news_events():
 
     @task
     def validate(cleaned: dict, event_paths: list[str]) -> dict:
-        from pipeline.stages import validate_stage
+        from airflow.sdk.exceptions import AirflowFailException
 
-        return validate_stage(cleaned, list(event_paths))
+        from pipeline.stages import validate_stage
+        from pipeline.validate import ValidationFailed
+
+        try:
+            return validate_stage(cleaned, list(event_paths))
+        except ValidationFailed as exc:
+            # Deterministic: retrying the same staged data cannot pass, so fail now with the message.
+            raise AirflowFailException(str(exc)) from None
 
     @task
     def publish(validated: dict) -> dict:

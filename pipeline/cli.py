@@ -141,40 +141,41 @@ def run_days(
     run_id: Callable[[dt.date], str] = lambda day: f"cli__{day.isoformat()}",
 ) -> tuple[list[dict], list[tuple[dt.date, str]]]:
     """Run every day; a day that fails validation is reported and the others still run,
-    as Airflow would do with independent DAG runs. Returns (results, failures)."""
-    from pipeline.stages import run_partition
-    from pipeline.validate import ValidationFailed
+    as Airflow would do with independent DAG runs. Days are validated in batches (one GX
+    pass per batch, see stages.run_partitions). Returns (results, failures)."""
+    from pipeline.stages import PartitionsFailed, run_partitions
 
-    results: list[dict] = []
-    failures: list[tuple[dt.date, str]] = []
     bar = _progress_bar(days) if progress else None
-    for day in bar if bar is not None else days:
-        t0 = time.perf_counter()
-        try:
-            result = run_partition(str(source), settings.warehouse, day, run_id(day), settings)
-        except ValidationFailed as exc:
-            failures.append((day, str(exc)))
-            log.warning("partition failed", extra={"day": str(day), "error": str(exc).splitlines()[0]})
-            continue
-        results.append(result)
+
+    def on_done(result: dict) -> None:
         log.info(
             "partition done",
-            extra={
-                "day": str(day),
-                "counts": result["counts"],
-                "validation": result["validation"],
-                "seconds": round(time.perf_counter() - t0, 3),
-            },
+            extra={"day": result["day"], "counts": result["counts"], "validation": result["validation"]},
         )
         if bar is not None:
-            bar.set_postfix_str(f"{day} events={result['counts'].get('events', 0)}")
+            bar.update(1)
+            bar.set_postfix_str(f"{result['day']} events={result['counts'].get('events', 0)}")
+
+    failures: list[tuple[dt.date, str]] = []
+    try:
+        results = run_partitions(str(source), settings.warehouse, days, run_id, settings, on_done=on_done)
+    except PartitionsFailed as exc:
+        results = exc.results
+        for failure in exc.failures:
+            report = getattr(failure, "report", {}) or {}
+            day = report.get("published_date")
+            failures.append((dt.date.fromisoformat(str(day)[:10]) if day else days[0], str(failure)))
+            log.warning("partition failed", extra={"day": str(day), "error": str(failure).splitlines()[0]})
+    finally:
+        if bar is not None:
+            bar.close()
     return results, failures
 
 
 def _progress_bar(days: Iterable[dt.date]):
     from tqdm import tqdm
 
-    return tqdm(list(days), desc="backfill", unit="day", file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=len(list(days)), desc="backfill", unit="day", file=sys.stderr, dynamic_ncols=True)
 
 
 def print_summary(results: list[dict], failures: list[tuple[dt.date, str]], warehouse: str) -> None:
@@ -187,6 +188,8 @@ def print_summary(results: list[dict], failures: list[tuple[dt.date, str]], ware
     print(f"partitions written: {len(written)} of {len(results) + len(failures)} days")
     for r in results:
         print(f"  {r['day']}: {json.dumps(r['counts'])} validation={r['validation']}")
+        if r.get("data_docs"):
+            print(f"    data docs: {r['data_docs']}")
     for day, _ in failures:
         print(f"  {day}: validation=failed, nothing published for this date")
     if totals:

@@ -13,8 +13,8 @@ import hashlib
 import json
 import logging
 import re
-import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,12 +32,21 @@ def run_key_of(run_id: str) -> str:
     return f"{safe}-{hashlib.sha1(run_id.encode()).hexdigest()[:8]}"
 
 
-def staging_dir(warehouse: str | Path, day: dt.date, run_id: str) -> Path:
-    return Path(warehouse) / "_staging" / day.isoformat() / run_key_of(run_id)
+def staging_dir(warehouse: str | Path, day: dt.date, run_id: str) -> str:
+    """The run's staging folder; a string, since the warehouse may be a URI (`s3://...`)."""
+    from pipeline.warehouse import join
+
+    return join(warehouse, "_staging", day.isoformat(), run_key_of(run_id))
 
 
 def source_key(source: str | Path) -> str:
     return hashlib.sha1(str(Path(source).resolve()).encode()).hexdigest()[:12]
+
+
+def index_dir_for(warehouse: str | Path) -> Path | None:
+    """The ingest index lives beside a local warehouse; with an object-store warehouse there is
+    no index (every run scans the source) rather than a cache on a remote file system."""
+    return None if "://" in str(warehouse) and not str(warehouse).startswith("file://") else Path(str(warehouse).removeprefix("file://")) / "_index"
 
 
 def _day(value: str | dt.date) -> dt.date:
@@ -49,19 +58,21 @@ def ingest_stage(
 ) -> dict:
     """Read the source, stage the partition's documents and the source's quarantine."""
     from pipeline.ingest import ingest
-    from pipeline.warehouse import to_arrow, write_staged
+    from pipeline.warehouse import join, to_arrow, write_staged
 
     settings = settings or Settings()
     day = _day(day)
+    started_at = dt.datetime.now(dt.UTC).isoformat()
     t0 = time.perf_counter()
     stage = staging_dir(warehouse, day, run_id)
     # the index (facts per file, keyed by path + size + mtime) makes a date's run read only its own files
-    result = ingest(Path(source), settings.max_file_bytes, dates={day}, index_dir=Path(warehouse) / "_index")
-    docs_path = write_staged(_staged_docs(result.documents), stage / "ingested.parquet")
-    quarantine_path = write_staged(to_arrow("quarantine", result.quarantine), stage / "quarantine.parquet")
+    result = ingest(Path(source), settings.max_file_bytes, dates={day}, index_dir=index_dir_for(warehouse))
+    docs_path = write_staged(_staged_docs(result.documents), join(stage, "ingested.parquet"))
+    quarantine_path = write_staged(to_arrow("quarantine", result.quarantine), join(stage, "quarantine.parquet"))
     out = {
         "day": day.isoformat(),
         "run_id": run_id,
+        "started_at": started_at,
         "source": str(source),
         "warehouse": str(warehouse),
         "stage": str(stage),
@@ -102,16 +113,16 @@ def _staged_docs(rows: list[dict]) -> pa.Table:
 
 def clean_stage(ingested: dict) -> dict:
     from pipeline.clean import clean_documents
-    from pipeline.warehouse import read_staged, to_arrow, write_staged
+    from pipeline.warehouse import join, read_staged, to_arrow, write_staged
 
     t0 = time.perf_counter()
-    stage = Path(ingested["stage"])
+    stage = ingested["stage"]
     docs = read_staged(ingested["ingested"]).to_pylist()
     docs, removed = clean_documents(docs)
     out = dict(ingested)
-    out["documents"] = str(write_staged(to_arrow("documents", docs), stage / "documents.parquet"))
-    out["removed_segments"] = str(
-        write_staged(to_arrow("removed_segments", removed), stage / "removed_segments.parquet")
+    out["documents"] = write_staged(to_arrow("documents", docs), join(stage, "documents.parquet"))
+    out["removed_segments"] = write_staged(
+        to_arrow("removed_segments", removed), join(stage, "removed_segments.parquet")
     )
     out["seconds"] = {**ingested["seconds"], "clean": round(time.perf_counter() - t0, 3)}
     log.info("clean %s: %d documents, %d segments removed", out["day"], len(docs), len(removed))
@@ -133,7 +144,7 @@ def plan_shards(cleaned: dict, shard_size: int) -> list[dict]:
 def extract_stage(shard: dict, settings: Settings | None = None) -> str:
     """Extract the events of one shard; returns the staged events file."""
     from pipeline.extract import extract_events
-    from pipeline.warehouse import read_staged, to_arrow, write_staged
+    from pipeline.warehouse import join, read_staged, to_arrow, write_bytes, write_staged
 
     settings = settings or Settings()
     t0 = time.perf_counter()
@@ -141,8 +152,9 @@ def extract_stage(shard: dict, settings: Settings | None = None) -> str:
     ids = {d["doc_id"] for d in docs}
     removed = [r for r in read_staged(shard["removed_segments"]).to_pylist() if r["doc_id"] in ids]
     events = extract_events(docs, removed, settings.model, settings.batch_size)
-    path = write_staged(to_arrow("events", events), Path(shard["stage"]) / f"events-{shard['shard']:05d}.parquet")
-    (Path(shard["stage"]) / f"events-{shard['shard']:05d}.seconds").write_text(str(round(time.perf_counter() - t0, 3)))
+    path = write_staged(to_arrow("events", events), join(shard["stage"], f"events-{shard['shard']:05d}.parquet"))
+    seconds = str(round(time.perf_counter() - t0, 3)).encode()
+    write_bytes(seconds, join(shard["stage"], f"events-{shard['shard']:05d}.seconds"))
     log.info(
         "extract %s shard %d/%d: %d documents, %d events",
         shard["day"],
@@ -162,112 +174,278 @@ def _merge_events(paths: list[str]) -> pa.Table:
     return merged.sort_by([("doc_id", "ascending"), ("evidence_start", "ascending"), ("event_id", "ascending")])
 
 
+PARTITION_TABLES = ("documents", "events", "removed_segments")
+
+
 def validate_stage(cleaned: dict, event_paths: list[str]) -> dict:
-    """Merge the shards, validate every staged table; raises ValidationFailed on an error."""
-    from pipeline.validate import validate_tables
-    from pipeline.warehouse import read_staged, write_staged
+    """Audit step of write-audit-publish: merge the shards, validate the staged files as written.
+
+    Raises ValidationFailed (message names the expectation, the table and sample rows) on an
+    error: the publish task then never runs, so the published partition stays as it was.
+    """
+    (outcome,) = validate_stages([(cleaned, list(event_paths or []))])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def validate_stages(items: list[tuple[dict, list[str]]]) -> list[dict | Exception]:
+    """Validate several staged partitions in one GX pass (see validate.validate_partitions).
+
+    Returns, per partition in order, the validated stage dict or the ValidationFailed to raise;
+    one partition's failure never blocks another's publish.
+    """
+    from pipeline.validate import Partition, raise_if_failed, validate_partitions
+    from pipeline.warehouse import (
+        content_fingerprint,
+        fault_point,
+        join,
+        list_files,
+        read_bytes,
+        read_staged,
+        write_staged,
+    )
 
     t0 = time.perf_counter()
-    stage = Path(cleaned["stage"])
-    events = _merge_events(list(event_paths or []))
-    events_path = write_staged(events, stage / "events.parquet")
-    tables = {
-        "documents": read_staged(cleaned["documents"]),
-        "events": events,
-        "removed_segments": read_staged(cleaned["removed_segments"]),
-    }
-    report_path = Path(cleaned["warehouse"]) / "_validation" / cleaned["day"] / f"{run_key_of(cleaned['run_id'])}.json"
-    report = validate_tables(tables, report_path)
-    extract_seconds = sum(float(p.read_text()) for p in stage.glob("events-*.seconds"))
-    out = dict(cleaned)
-    out["events"] = str(events_path)
-    out["validation"] = report["outcome"]
-    out["validation_report"] = str(report_path)
-    out["counts"] = {**cleaned["counts"], "events": events.num_rows}
-    out["seconds"] = {
-        **cleaned["seconds"],
-        "extract": round(extract_seconds, 3),
-        "validate": round(time.perf_counter() - t0, 3),
-    }
-    return out
+    prepared = []
+    for cleaned, event_paths in items:
+        day = _day(cleaned["day"])
+        events_path = write_staged(_merge_events(list(event_paths or [])), join(cleaned["stage"], "events.parquet"))
+        fault_point("validate:after_merge")
+        staged = {
+            "documents": cleaned["documents"],
+            "events": events_path,
+            "removed_segments": cleaned["removed_segments"],
+        }
+        tables = {name: read_staged(path) for name, path in staged.items()}
+        part = Partition(
+            day,
+            tables,
+            cleaned["run_id"],
+            validation_report_path(cleaned["warehouse"], day, cleaned["run_id"]),
+            join(cleaned["warehouse"], "_data_docs", day.isoformat(), run_key_of(cleaned["run_id"])),
+        )
+        prepared.append((cleaned, staged, part))
+    reports = validate_partitions([p for _, _, p in prepared])
+    fault_point("validate:after_report")
+    share = round((time.perf_counter() - t0) / max(1, len(items)), 3)
+    outcomes: list[dict | Exception] = []
+    for (cleaned, staged, part), report in zip(prepared, reports, strict=True):
+        try:
+            report = raise_if_failed(report)
+        except Exception as exc:  # ValidationFailed: handed back, raised by the caller
+            outcomes.append(exc)
+            continue
+        extract_seconds = sum(float(read_bytes(p)) for p in list_files(cleaned["stage"], "events-*.seconds"))
+        out = dict(cleaned)
+        out["events"] = staged["events"]
+        out["validation"] = report["outcome"]
+        out["validation_report"] = report["report"]
+        out["data_docs"] = report["data_docs"]
+        out["fingerprint"] = content_fingerprint([staged[n] for n in PARTITION_TABLES])
+        out["counts"] = {**cleaned["counts"], "events": part.tables["events"].num_rows}
+        # Validated in one pass with others: each partition is charged an equal share of it.
+        out["seconds"] = {**cleaned["seconds"], "extract": round(extract_seconds, 3), "validate": share}
+        log.info(
+            "validate %s: %s, report %s, data docs %s",
+            part.day,
+            report["outcome"],
+            report["report"],
+            report["data_docs"],
+        )
+        outcomes.append(out)
+    return outcomes
+
+
+def validation_report_path(warehouse: str, day: dt.date, run_id: str) -> str:
+    from pipeline.warehouse import join
+
+    return join(warehouse, "_validation", day.isoformat(), f"{run_key_of(run_id)}.json")
+
+
+def run_record_path(warehouse: str, day: dt.date, run_id: str) -> str:
+    from pipeline.warehouse import join, partition_dir
+
+    return join(partition_dir(warehouse, "runs", day), f"run-{run_key_of(run_id)}.parquet")
 
 
 def publish_stage(validated: dict) -> dict:
-    """Publish every staged table of the partition, then record the run."""
-    from pipeline.warehouse import publish_partition, read_staged, to_arrow
+    """Publish step of write-audit-publish: swap in every validated table of the partition, then record the run.
+
+    Under the date's lock: a journal (`_publish/DATE.json`) is written first, then each table's
+    partition is replaced by one atomic file swap, then the quarantine, then the `runs` row;
+    the journal is removed last. A crash anywhere leaves each table old or new and the staged
+    files in place, so retrying this task (or rerunning the date) finishes the job.
+    """
+    from pipeline.warehouse import (
+        content_fingerprint,
+        exists,
+        fault_point,
+        partition_lock,
+        publish_partition,
+        read_journal,
+        read_staged,
+        remove_file,
+        remove_tree,
+        write_journal,
+    )
 
     t0 = time.perf_counter()
-    root = Path(validated["warehouse"])
+    root = validated["warehouse"]
     day = _day(validated["day"])
-    for name in ("documents", "events", "removed_segments"):
-        publish_partition(root, name, day, read_staged(validated[name]))
-    publish_quarantine(validated)
-    seconds = {**validated["seconds"], "publish": round(time.perf_counter() - t0, 3)}
-    run_row = {
-        "run_id": validated["run_id"],
-        "published_date": day,
-        "started_at": None,
-        "finished_at": dt.datetime.now(dt.UTC),
-        **{k: validated["counts"].get(k) for k in ("inputs", "documents", "duplicates", "quarantined", "events")},
-        "stage_seconds": json.dumps(seconds, sort_keys=True),
-        "versions": json.dumps(versions(), sort_keys=True),
-        "validation": validated["validation"],
-        "validation_report": validated["validation_report"],
-    }
-    run_table = to_arrow("runs", [run_row])
-    from pipeline.warehouse import file_table, partition_dir, publish_file
-
-    publish_file(
-        file_table("runs", run_table),
-        partition_dir(root, "runs", day) / f"run-{run_key_of(validated['run_id'])}.parquet",
-    )
-    shutil.rmtree(validated["stage"], ignore_errors=True)
+    staged = [validated[name] for name in PARTITION_TABLES]
+    if not all(exists(p) for p in staged) and exists(run_record_path(root, day, validated["run_id"])):
+        # A retried publish task whose first attempt finished: nothing left to do.
+        log.info("publish %s: run %s already published", day, validated["run_id"])
+        return _summary(validated, validated["seconds"])
+    missing = [p for p in staged if not exists(p)]
+    if missing:
+        raise FileNotFoundError(
+            f"staged files of {day} (run {validated['run_id']}) are gone: {missing}; nothing was published. "
+            "Rerun the whole date (clear the DAG run, or `python -m pipeline run --start DAY --end DAY`)."
+        )
+    with partition_lock(root, day):
+        fingerprint = content_fingerprint(staged)
+        if fingerprint != validated["fingerprint"]:
+            raise RuntimeError(
+                f"staged files of {day} changed after validation (run {validated['run_id']}): "
+                "nothing was published; rerun the validate task (or the whole date) to validate them again"
+            )
+        interrupted = read_journal(root, day)
+        if interrupted:
+            log.warning(
+                "publish %s: the publish of run %s was interrupted; this run replaces every table of the date",
+                day,
+                interrupted.get("run_id"),
+            )
+        write_journal(
+            root,
+            day,
+            {
+                "run_id": validated["run_id"],
+                "published_date": day.isoformat(),
+                "fingerprint": fingerprint,
+                "staged": dict(zip(PARTITION_TABLES, staged, strict=True)),
+                "started_at": dt.datetime.now(dt.UTC).isoformat(),
+            },
+        )
+        fault_point("publish:after_journal")
+        for name, path in zip(PARTITION_TABLES, staged, strict=True):
+            publish_partition(root, name, day, read_staged(path), fingerprint)
+            fault_point(f"publish:after_{name}")
+        publish_quarantine(validated)
+        seconds = {**validated["seconds"], "publish": round(time.perf_counter() - t0, 3)}
+        write_run_record(validated, seconds, validated["validation"])
+        fault_point("publish:after_runs")
+        remove_file(journal_path_of(root, day))
+    remove_tree(validated["stage"])
     log.info("publish %s: %s", day, json.dumps(validated["counts"]))
+    return _summary(validated, seconds)
+
+
+def journal_path_of(root: str, day: dt.date) -> str:
+    from pipeline.warehouse import journal_path
+
+    return journal_path(root, day)
+
+
+def _summary(validated: dict, seconds: dict) -> dict:
     return {
-        "day": day.isoformat(),
+        "day": validated["day"],
+        "run_id": validated["run_id"],
         "counts": validated["counts"],
         "validation": validated["validation"],
+        "validation_report": validated.get("validation_report"),
+        "data_docs": validated.get("data_docs"),
         "seconds": seconds,
-        "warehouse": str(root),
+        "warehouse": str(validated["warehouse"]),
     }
+
+
+def write_run_record(staged: dict, seconds: dict, validation: str) -> str:
+    """The run's row in `runs` (one file per run, so runs of a date accumulate and a rerun of a run id replaces its own)."""
+    from pipeline.warehouse import file_table, publish_file, to_arrow
+
+    day = _day(staged["day"])
+    started = staged.get("started_at")
+    row = {
+        "run_id": staged["run_id"],
+        "published_date": day,
+        "started_at": dt.datetime.fromisoformat(started) if started else None,
+        "finished_at": dt.datetime.now(dt.UTC),
+        **{k: staged["counts"].get(k) for k in ("inputs", "documents", "duplicates", "quarantined", "events")},
+        "stage_seconds": json.dumps(seconds, sort_keys=True),
+        "versions": json.dumps(versions(), sort_keys=True),
+        "validation": validation,
+        "validation_report": staged.get("validation_report"),
+    }
+    target = run_record_path(staged["warehouse"], day, staged["run_id"])
+    publish_file(file_table("runs", to_arrow("runs", [row])), target)
+    return target
 
 
 def publish_quarantine(staged: dict) -> None:
     """The source's quarantine, one file per source folder, replaced whole and atomically."""
-    from pipeline.warehouse import file_table, publish_file, read_staged
+    from pipeline.warehouse import file_table, join, publish_file, read_staged
 
-    target = Path(staged["warehouse"]) / "quarantine" / f"{source_key(staged['source'])}.parquet"
+    target = join(staged["warehouse"], "quarantine", f"{source_key(staged['source'])}.parquet")
     publish_file(file_table("quarantine", read_staged(staged["quarantine"])), target)
 
 
 def finish_empty_day(ingested: dict) -> dict:
-    """A day with no documents: no partition is written (the source's quarantine still is)."""
-    publish_quarantine(ingested)
-    shutil.rmtree(ingested["stage"], ignore_errors=True)
+    """A day with no documents: no partition is written; the quarantine and the run's row are.
+
+    A partition published earlier for that date is left alone (the source may be incomplete):
+    remove `TABLE/published_date=DATE/` by hand if the date really has no articles any more.
+    """
+    from pipeline.warehouse import partition_lock, remove_tree
+
+    day = _day(ingested["day"])
+    with partition_lock(ingested["warehouse"], day):
+        publish_quarantine(ingested)
+        write_run_record(ingested, ingested["seconds"], "skipped (no documents)")
+    remove_tree(ingested["stage"])
     return {
         "day": ingested["day"],
+        "run_id": ingested["run_id"],
         "counts": ingested["counts"],
         "validation": "skipped (no documents)",
+        "validation_report": None,
+        "data_docs": None,
         "seconds": ingested["seconds"],
         "warehouse": ingested["warehouse"],
     }
 
 
 def versions() -> dict:
+    """Versions that decide the content of a run's tables (kept in `runs.versions`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     from pipeline.extract import EXTRACTOR_VERSION
 
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    model = Settings().model
     return {
         "pipeline": __version__,
         "extractor": EXTRACTOR_VERSION,
         "schema": SCHEMA_VERSION,
-        "model": Settings().model,
+        "model": model,
+        "model_package": installed(model.replace("_", "-")),
+        "spacy": installed("spacy"),
+        "great_expectations": installed("great-expectations"),
+        "pyarrow": installed("pyarrow"),
     }
 
 
 def run_partition(
     source: str, warehouse: str, day: str | dt.date, run_id: str, settings: Settings | None = None
 ) -> dict:
-    """All stages of one partition in this process (the command line's path)."""
+    """All stages of one partition in this process."""
     settings = settings or Settings()
     ingested = ingest_stage(source, warehouse, day, run_id, settings)
     if ingested["counts"]["documents"] == 0:
@@ -276,3 +454,70 @@ def run_partition(
     event_paths = [extract_stage(shard, settings) for shard in plan_shards(cleaned, settings.shard_size)]
     validated = validate_stage(cleaned, event_paths)
     return publish_stage(validated)
+
+
+MAX_BATCH_DAYS = 64
+MAX_BATCH_DOCUMENTS = 5000
+
+
+class PartitionsFailed(RuntimeError):
+    """Some dates failed validation (not published); every other date was published."""
+
+    def __init__(self, failures: list[Exception], results: list[dict]):
+        published = ", ".join(r["day"] for r in results) or "none"
+        super().__init__(
+            f"{len(failures)} date(s) failed validation and were not published (published: {published}):\n"
+            + "\n".join(str(f) for f in failures)
+        )
+        self.failures, self.results = failures, results
+
+
+def run_partitions(
+    source: str,
+    warehouse: str,
+    days: list[dt.date],
+    run_id_for: Callable[[dt.date], str],
+    settings: Settings | None = None,
+    on_done: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """Many dates in this process (the command line's path): stage a batch of dates, validate the
+    batch in one GX pass, publish each date that passed, then the next batch.
+
+    Validating day by day would pay GX's fixed cost per expectation for every date, which
+    dominates a backfill of small days. A failed date is not published and does not stop the
+    others; PartitionsFailed is raised at the end naming each failure.
+    """
+    settings = settings or Settings()
+    results: list[dict] = []
+    failures: list[Exception] = []
+
+    def done(result: dict) -> None:
+        results.append(result)
+        if on_done:
+            on_done(result)
+
+    pending: list[tuple[dict, list[str]]] = []
+
+    def flush() -> None:
+        for outcome in validate_stages(pending):
+            if isinstance(outcome, Exception):
+                failures.append(outcome)
+            else:
+                done(publish_stage(outcome))
+        pending.clear()
+
+    for day in days:
+        ingested = ingest_stage(source, warehouse, day, run_id_for(_day(day)), settings)
+        if ingested["counts"]["documents"] == 0:
+            done(finish_empty_day(ingested))
+            continue
+        cleaned = clean_stage(ingested)
+        pending.append((cleaned, [extract_stage(s, settings) for s in plan_shards(cleaned, settings.shard_size)]))
+        if len(pending) >= MAX_BATCH_DAYS or sum(c["counts"]["documents"] for c, _ in pending) >= MAX_BATCH_DOCUMENTS:
+            flush()
+    if pending:
+        flush()
+    results.sort(key=lambda r: r["day"])
+    if failures:
+        raise PartitionsFailed(failures, results)
+    return results
