@@ -87,9 +87,16 @@ def news_events():
 
         return publish_stage(validated)
 
+    @task
+    def clusters(published: dict) -> dict:
+        """event_clusters spans days: rebuilt whole from every published partition."""
+        from pipeline.stages import refresh_event_clusters
+
+        return refresh_event_clusters(published["warehouse"])
+
     cleaned = clean(ingest())
     event_paths = extract.expand(shard=shards(cleaned))
-    publish(validate(cleaned, event_paths))
+    clusters(publish(validate(cleaned, event_paths)))
 
 
 news_events()

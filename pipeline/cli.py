@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import sys
-import time
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -67,10 +66,11 @@ def day_range(start: dt.date, end: dt.date) -> list[dt.date]:
 def dates_in_source(source: Path, start: dt.date | None, end: dt.date | None, settings: Settings) -> list[dt.date]:
     """The publication dates present in the source, limited to [start, end] when given."""
     from pipeline.ingest import publication_dates
+    from pipeline.stages import index_dir_for
 
     if start and end and end < start:
         raise UsageError(f"--end {end} is before --start {start}: swap them")
-    found = publication_dates(source, settings.max_file_bytes, Path(settings.warehouse) / "_index")
+    found = publication_dates(source, settings.max_file_bytes, index_dir_for(settings.warehouse))
     return [d for d in found if (start is None or d >= start) and (end is None or d <= end)]
 
 

@@ -33,7 +33,6 @@ import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -209,20 +208,3 @@ def cluster_table(events: pa.Table, documents: pa.Table | None) -> pa.Table:
         else []
     )
     return to_arrow("event_clusters", build_clusters(event_rows, doc_rows))
-
-
-def rebuild_event_clusters(root: Path) -> Path | None:
-    """Rebuild `ROOT/event_clusters/part-0.parquet` from every published events partition, atomically.
-
-    Returns the file written, or None when the warehouse has no events yet. Safe to run after any
-    partition is published or rerun: the result depends only on the events on disk.
-    """
-    from pipeline.warehouse import PART_FILE, file_table, publish_file, read_table
-
-    events = read_table(root, "events")
-    if events is None:
-        return None
-    table = cluster_table(events, read_table(root, "documents"))
-    target = Path(root) / "event_clusters" / PART_FILE
-    publish_file(file_table("event_clusters", table), target)
-    return target

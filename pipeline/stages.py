@@ -46,7 +46,11 @@ def source_key(source: str | Path) -> str:
 def index_dir_for(warehouse: str | Path) -> Path | None:
     """The ingest index lives beside a local warehouse; with an object-store warehouse there is
     no index (every run scans the source) rather than a cache on a remote file system."""
-    return None if "://" in str(warehouse) and not str(warehouse).startswith("file://") else Path(str(warehouse).removeprefix("file://")) / "_index"
+    return (
+        None
+        if "://" in str(warehouse) and not str(warehouse).startswith("file://")
+        else Path(str(warehouse).removeprefix("file://")) / "_index"
+    )
 
 
 def _day(value: str | dt.date) -> dt.date:
@@ -151,7 +155,10 @@ def extract_stage(shard: dict, settings: Settings | None = None) -> str:
     docs = read_staged(shard["documents"]).slice(shard["offset"], shard["limit"]).to_pylist()
     ids = {d["doc_id"] for d in docs}
     removed = [r for r in read_staged(shard["removed_segments"]).to_pylist() if r["doc_id"] in ids]
-    events = extract_events(docs, removed, settings.model, settings.batch_size)
+    from pipeline.cluster import assign_cluster_ids
+
+    # cluster_id depends on the event row alone, so it is final here and across partitions
+    events = assign_cluster_ids(extract_events(docs, removed, settings.model, settings.batch_size))
     path = write_staged(to_arrow("events", events), join(shard["stage"], f"events-{shard['shard']:05d}.parquet"))
     seconds = str(round(time.perf_counter() - t0, 3)).encode()
     write_bytes(seconds, join(shard["stage"], f"events-{shard['shard']:05d}.seconds"))
@@ -164,6 +171,28 @@ def extract_stage(shard: dict, settings: Settings | None = None) -> str:
         len(events),
     )
     return str(path)
+
+
+def refresh_event_clusters(warehouse: str) -> dict:
+    """Rebuild the unpartitioned event_clusters table from every published events partition.
+
+    Held under the warehouse-wide lock so two dates finishing together cannot lose each
+    other's events; the result depends only on the events on disk, so any order gives the
+    same table. Cost grows with the events table (one column scan), not with the run.
+    """
+    from pipeline.cluster import cluster_table
+    from pipeline.warehouse import publish_table_whole, read_table, warehouse_lock
+
+    t0 = time.perf_counter()
+    with warehouse_lock(warehouse):
+        events = read_table(warehouse, "events")
+        if events is None:
+            return {"clusters": 0, "seconds": 0.0}
+        table = cluster_table(events, read_table(warehouse, "documents"))
+        publish_table_whole(warehouse, "event_clusters", table)
+    seconds = round(time.perf_counter() - t0, 3)
+    log.info("event_clusters rebuilt: %d clusters from %d events in %.3fs", table.num_rows, events.num_rows, seconds)
+    return {"clusters": table.num_rows, "seconds": seconds}
 
 
 def _merge_events(paths: list[str]) -> pa.Table:
@@ -453,7 +482,9 @@ def run_partition(
     cleaned = clean_stage(ingested)
     event_paths = [extract_stage(shard, settings) for shard in plan_shards(cleaned, settings.shard_size)]
     validated = validate_stage(cleaned, event_paths)
-    return publish_stage(validated)
+    published = publish_stage(validated)
+    refresh_event_clusters(warehouse)
+    return published
 
 
 MAX_BATCH_DAYS = 64
@@ -518,6 +549,8 @@ def run_partitions(
     if pending:
         flush()
     results.sort(key=lambda r: r["day"])
+    if any(r["counts"].get("documents") for r in results):
+        refresh_event_clusters(warehouse)
     if failures:
         raise PartitionsFailed(failures, results)
     return results

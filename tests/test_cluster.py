@@ -119,10 +119,10 @@ def test_rows_fit_the_event_clusters_schema() -> None:
 
 
 def test_rebuild_event_clusters_from_a_warehouse(tmp_path) -> None:
-    from pipeline.cluster import rebuild_event_clusters
+    from pipeline.stages import refresh_event_clusters
     from pipeline.warehouse import publish_partition, read_table, to_arrow
 
-    assert rebuild_event_clusters(tmp_path) is None  # no events yet
+    assert refresh_event_clusters(str(tmp_path))["clusters"] == 0  # no events yet
     day1 = [event("e1", "d1", published_date=dt.date(2024, 11, 16), evidence_text="x", evidence_start=0)]
     day2 = [event("e2", "d2", published_date=dt.date(2024, 11, 17), evidence_text="y", evidence_start=0)]
     docs = {
@@ -134,8 +134,8 @@ def test_rebuild_event_clusters_from_a_warehouse(tmp_path) -> None:
         defaults = {"evidence_end": 1, "confidence": 1.0, "extractor_version": "t", "raw_chars": 1, "removed_chars": 0}
         publish_partition(tmp_path, "events", day, to_arrow("events", [{**defaults, **r} for r in rows]))
         publish_partition(tmp_path, "documents", day, to_arrow("documents", [{**defaults, **d} for d in docs[day]]))
-    target = rebuild_event_clusters(tmp_path)
-    assert target is not None and target.exists()
+    assert refresh_event_clusters(str(tmp_path))["clusters"] == 1
+    assert (tmp_path / "event_clusters" / "part-0.parquet").exists()
     table = read_table(tmp_path, "event_clusters")
     assert table.num_rows == 1
     (row,) = table.to_pylist()

@@ -86,7 +86,7 @@ def test_committed_without_outputs():
 
 @pytest.mark.slow
 def test_runs_top_to_bottom_on_the_seed_warehouse(seed_warehouse, tmp_path, monkeypatch):
-    assert not (seed_warehouse / "event_clusters").exists(), "this test covers the warehouse without clusters"
+    assert (seed_warehouse / "event_clusters").exists(), "the pipeline publishes event_clusters"
     nb = execute(monkeypatch, seed_warehouse, tmp_path / "figures")
     out = text_outputs(nb)
 
@@ -96,7 +96,7 @@ def test_runs_top_to_bottom_on_the_seed_warehouse(seed_warehouse, tmp_path, monk
 
     checked = re.search(r"(\d+) of (\d+) evidence sentences are exactly", out)
     assert checked and checked.group(1) == checked.group(2) and int(checked.group(2)) > 0, out[-2000:]
-    assert "no event clusters" in out and "upper bound" in out
+    assert "clusters from event_clusters.event_ids" in out, out[-2000:]
     assert "pledges" in out and "USD 300,000,000" in out  # seed 003's pledge, formatted for reading
 
 

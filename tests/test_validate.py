@@ -205,3 +205,15 @@ def test_partitions_validated_together_keep_their_own_outcome(seed_warehouse, se
     assert strip(alone) == strip(by_day[str(other_day)]), "same checks and outcome alone or in a batch"
     failed = [c for c in by_day[str(DAY)]["results"] if not c["success"] and c["severity"] == "error"]
     assert failed[0]["sample"][0]["event_id"] == seed_tables["events"].column("event_id")[0].as_py()
+
+
+def test_every_type_the_extractor_can_emit_is_in_the_event_types_suite():
+    """The lexicon and the suite's value set are two files: keep them in step."""
+    import json
+
+    from conftest import ROOT
+
+    lexicon = json.loads((ROOT / "pipeline" / "extract" / "rules" / "lexicon.json").read_text())
+    allowed = set(json.loads((ROOT / "expectations" / "parameters" / "event_types.json").read_text())["values"])
+    emitted = {t for t in set(lexicon["verbs"]) | set(lexicon["nouns"]) if not t.startswith("_")}
+    assert emitted <= allowed, sorted(emitted - allowed)
