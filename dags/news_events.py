@@ -1,5 +1,5 @@
-"""News events DAG: one run per publication day, ingest -> clean -> extract (mapped shards)
--> validate -> publish.
+"""News events DAG: one run per publication day, ingest -> clean (and plan shards) -> extract (mapped
+shards) -> validate -> publish (and rebuild event_clusters).
 
 Wiring only: the work is in `pipeline.stages`, imported inside the tasks so that parsing this
 file costs no spaCy, GX, pandas or pyarrow import. Tasks hand each other paths (small dicts)
@@ -48,18 +48,15 @@ def news_events():
         return ingest_stage(settings.source, settings.warehouse, day, ctx["run_id"], settings)
 
     @task
-    def clean(ingested: dict) -> dict:
-        from pipeline.stages import clean_stage, finish_empty_day
+    def clean(ingested: dict) -> list[dict]:
+        from pipeline.stages import clean_stage, finish_empty_day, plan_shards
 
         if ingested["counts"]["documents"] == 0:
             finish_empty_day(ingested)
             raise AirflowSkipException(f"no documents published on {ingested['day']}: nothing to write")
-        return clean_stage(ingested)
-
-    @task
-    def shards(cleaned: dict) -> list[dict]:
-        from pipeline.stages import plan_shards
-
+        cleaned = clean_stage(ingested)
+        # returns the shard plan (each shard carries the cleaned partition's paths): one task
+        # less per run than a separate planning task, and each task costs a process start
         return plan_shards(cleaned, _settings().shard_size)
 
     @task(max_active_tis_per_dagrun=int(os.environ.get("NEWSEVENTS_EXTRACT_PARALLELISM", "2")))
@@ -69,34 +66,29 @@ def news_events():
         return extract_stage(shard, _settings())
 
     @task
-    def validate(cleaned: dict, event_paths: list[str]) -> dict:
+    def validate(shards: list[dict], event_paths: list[str]) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipeline.stages import validate_stage
+        from pipeline.stages import partition_of, validate_stage
         from pipeline.validate import ValidationFailed
 
         try:
-            return validate_stage(cleaned, list(event_paths))
+            return validate_stage(partition_of(shards[0]), list(event_paths))
         except ValidationFailed as exc:
             # Deterministic: retrying the same staged data cannot pass, so fail now with the message.
             raise AirflowFailException(str(exc)) from None
 
     @task
     def publish(validated: dict) -> dict:
-        from pipeline.stages import publish_stage
+        from pipeline.stages import publish_stage, refresh_event_clusters
 
-        return publish_stage(validated)
+        published = publish_stage(validated)
+        # event_clusters spans days: rebuilt whole from every published partition
+        published["clusters"] = refresh_event_clusters(published["warehouse"])
+        return published
 
-    @task
-    def clusters(published: dict) -> dict:
-        """event_clusters spans days: rebuilt whole from every published partition."""
-        from pipeline.stages import refresh_event_clusters
-
-        return refresh_event_clusters(published["warehouse"])
-
-    cleaned = clean(ingest())
-    event_paths = extract.expand(shard=shards(cleaned))
-    clusters(publish(validate(cleaned, event_paths)))
+    shards = clean(ingest())
+    publish(validate(shards, extract.expand(shard=shards)))
 
 
 news_events()

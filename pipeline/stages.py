@@ -145,6 +145,14 @@ def plan_shards(cleaned: dict, shard_size: int) -> list[dict]:
     ]
 
 
+SHARD_KEYS = ("shard", "shards", "offset", "limit")
+
+
+def partition_of(shard: dict) -> dict:
+    """The cleaned partition's dict back from one of its shards."""
+    return {k: v for k, v in shard.items() if k not in SHARD_KEYS}
+
+
 def extract_stage(shard: dict, settings: Settings | None = None) -> str:
     """Extract the events of one shard; returns the staged events file."""
     from pipeline.extract import extract_events

@@ -25,7 +25,7 @@ def test_dag_imports_without_errors():
 
 def test_dag_wiring_and_timetable():
     dag = _dagbag().dags["news_events"]
-    assert set(dag.task_ids) == {"ingest", "clean", "shards", "extract", "validate", "publish", "clusters"}
+    assert set(dag.task_ids) == {"ingest", "clean", "extract", "validate", "publish"}
     assert dag.get_task("publish").upstream_task_ids == {"validate"}
     assert dag.get_task("validate").upstream_task_ids == {"clean", "extract"}
     assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
