@@ -67,6 +67,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings, progress: bool = False
         from tqdm import tqdm
 
         iterator = tqdm(days, desc="partitions", unit="day")
+    if settings.processes < 1:
+        raise UsageError(f"--processes {settings.processes}: give 1 or more worker processes")
+    if settings.processes > 1:
+        from pipeline.parallel import run_partitions_parallel
+
+        results = run_partitions_parallel(
+            str(source), settings.warehouse, days, settings, settings.processes, lambda day: f"cli__{day.isoformat()}"
+        )
+        print_summary(results, settings.warehouse)
+        return EXIT_OK
     results = []
     for day in iterator:
         results.append(run_partition(str(source), settings.warehouse, day, f"cli__{day.isoformat()}", settings))
@@ -125,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m pipeline",
         description="News event extraction: articles in, validated Parquet event tables out.",
         epilog=f"Settings also come from environment variables {ENV_PREFIX}SOURCE, {ENV_PREFIX}WAREHOUSE, "
-        f"{ENV_PREFIX}MODEL, {ENV_PREFIX}MAX_FILE_BYTES, {ENV_PREFIX}BATCH_SIZE, {ENV_PREFIX}SHARD_SIZE. "
+        f"{ENV_PREFIX}MODEL, {ENV_PREFIX}MAX_FILE_BYTES, {ENV_PREFIX}BATCH_SIZE, {ENV_PREFIX}SHARD_SIZE, {ENV_PREFIX}PROCESSES. "
         "Exit codes: 0 ok, 1 run failed, 2 usage error, 3 model package missing.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every stage")
@@ -139,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="spaCy pipeline package name")
         p.add_argument("--shard-size", dest="shard_size", type=int, help="documents per extraction shard")
         p.add_argument("--batch-size", dest="batch_size", type=int, help="nlp.pipe batch size")
+        p.add_argument(
+            "--processes",
+            type=int,
+            help="worker processes (one spaCy model each) running partitions and shards side by side; default 1",
+        )
 
     add_common(sub.add_parser("run", help="run every stage over the publication dates in the source (no Airflow)"))
     add_common(sub.add_parser("backfill", help="run a date range without Airflow, with a progress bar"))
@@ -166,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     settings = Settings().with_overrides(
-        **{k: getattr(args, k, None) for k in ("source", "warehouse", "model", "shard_size", "batch_size")}
+        **{k: getattr(args, k, None) for k in ("source", "warehouse", "model", "shard_size", "batch_size", "processes")}
     )
     try:
         if args.command == "run":

@@ -29,6 +29,7 @@ class Settings:
     batch_size: int = field(default_factory=lambda: int(_env("batch_size", "64")))
     shard_size: int = field(default_factory=lambda: int(_env("shard_size", "200")))
     n_process: int = field(default_factory=lambda: int(_env("n_process", "1")))
+    processes: int = field(default_factory=lambda: int(_env("processes", "1")))
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Flags win over the environment; None means 'not given'."""
