@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", required=True, help="scratch folder (source, warehouses, AIRFLOW_HOME)")
     parser.add_argument("--workers", type=int, default=2, help="Celery workers to start")
     args = parser.parse_args(argv)
+    # a TERM from test_scale.sh's trap unwinds like Ctrl-C, so running_airflow stops its processes
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     executor = os.environ.get("AIRFLOW__CORE__EXECUTOR")
     if executor != "CeleryExecutor" or not os.environ.get("AIRFLOW__CELERY__BROKER_URL"):
