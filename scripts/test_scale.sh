@@ -109,7 +109,7 @@ port_in_use "$REDIS_PORT" || die "Redis did not start; see $WORK/redis.log"
 export AIRFLOW__CORE__EXECUTOR=CeleryExecutor
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="postgresql+psycopg2://airflow@127.0.0.1:$PG_PORT/airflow"
 export AIRFLOW__CELERY__BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
-export AIRFLOW__CELERY__RESULT_BACKEND="db+postgresql://airflow@127.0.0.1:$PG_PORT/airflow"
+export AIRFLOW__CELERY__RESULT_BACKEND="db+postgresql+psycopg2://airflow@127.0.0.1:$PG_PORT/airflow"
 export AIRFLOW__CORE__PARALLELISM=4
 export NEWSEVENTS_SHARD_SIZE=1
 export GX_ANALYTICS_ENABLED=False

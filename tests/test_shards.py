@@ -62,7 +62,12 @@ def test_plan_shards_cover_every_document_exactly_once(tmp_path):
     from pipeline.stages import plan_shards
     from pipeline.warehouse import to_arrow, write_staged
 
-    rows = [{"doc_id": f"d{i:02d}", "published_date": DAYS[0], "raw_text": "x", "text": "x"} for i in range(7)]
+    rows = [
+        {"doc_id": f"d{i:02d}", "published_date": DAYS[0], "source_name": f"{i}.txt", "raw_text": "x", "text": "x"}
+        for i in range(7)
+    ]
+    for r in rows:
+        r.update(raw_chars=1, removed_chars=0)
     path = write_staged(to_arrow("documents", rows), tmp_path / "documents.parquet")
     shards = plan_shards({"documents": str(path)}, 3)
     assert [(s["offset"], s["limit"], s["shard"], s["shards"]) for s in shards] == [
