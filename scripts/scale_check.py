@@ -63,7 +63,7 @@ def tasks_per_worker(airflow_home: Path) -> dict[str, int]:
     """How many task executions each Celery worker received (from its own log)."""
     counts = {}
     for log in sorted((airflow_home / "logs").glob("newsevents-*.log")):
-        counts[log.stem] = log.read_text(errors="replace").count("received")
+        counts[log.stem] = log.read_text(errors="replace").count("] received")
     return counts
 
 
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         print("FAILED: the CeleryExecutor run's tables differ from the reference:\n  " + "\n  ".join(problems))
         return 1
     if sum(1 for n in received.values() if n) < 2:
-        print("note: only one worker took tasks this time (the other was slower to start); tables still match")
+        print(f"note: not every worker took tasks this time ({received}); the tables match all the same")
     print(f"OK: {len(TABLES)} tables x {len(days)} partitions identical to the one-process run")
     return 0
 
