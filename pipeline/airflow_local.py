@@ -197,7 +197,10 @@ def backfill(
         proc = airflow(args, env, check=False)
         if proc.returncode == 0:
             break
-        if "AlreadyRunningBackfill" not in (proc.stderr or "") + (proc.stdout or "") or time.monotonic() > deadline:
+        output = (proc.stderr or "") + (proc.stdout or "")
+        # "database is locked": SQLite while the scheduler writes, on a busy machine
+        retryable = "AlreadyRunningBackfill" in output or "database is locked" in output
+        if not retryable or time.monotonic() > deadline:
             raise RuntimeError(f"airflow backfill create failed:\n{(proc.stderr or '')[-3000:]}")
         time.sleep(3)
     wanted = (end - start).days + 1

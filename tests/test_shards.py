@@ -116,12 +116,10 @@ def test_mapped_shards_under_local_executor_equal_one_shard(two_day_source, tmp_
     assert all(r["state"] == "success" for r in runs), runs
 
     # one log folder per mapped extract task instance: 3 shards on the first day, 2 on the second
-    for day, shards in zip(DAYS, (3, 2), strict=True):
-        extract_logs = [
-            p
-            for p in (home / "logs").rglob("task_id=extract")
-            if f"__{day.isoformat()}" in str(p.parent.name) or day.isoformat() in str(p.parent)
-        ]
-        indexes = {m.name for folder in extract_logs for m in folder.glob("map_index=*")}
-        assert indexes == {f"map_index={i}" for i in range(shards)}, (day, indexes)
+    expected = {DAYS[0].isoformat(): 3, DAYS[1].isoformat(): 2}
+    for run in runs:
+        folder = home / "logs" / "dag_id=news_events" / f"run_id={run['run_id']}" / "task_id=extract"
+        indexes = sorted(p.name for p in folder.glob("map_index=*"))
+        shards = expected[str(run["logical_date"])[:10]]
+        assert indexes == [f"map_index={i}" for i in range(shards)], (run["run_id"], indexes)
     assert_same_tables(reference, mapped)
