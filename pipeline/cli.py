@@ -58,6 +58,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings, progress: bool = False
 
     source = Path(settings.source)
     check_source(source)
+    if settings.processes < 1:
+        raise UsageError(f"--processes {settings.processes}: give 1 or more worker processes")
     days = dates_for(source, args.start, args.end, settings)
     if not days:
         print(f"no documents with a valid publication date in {source}; nothing to do")
@@ -67,14 +69,20 @@ def cmd_run(args: argparse.Namespace, settings: Settings, progress: bool = False
         from tqdm import tqdm
 
         iterator = tqdm(days, desc="partitions", unit="day")
-    if settings.processes < 1:
-        raise UsageError(f"--processes {settings.processes}: give 1 or more worker processes")
     if settings.processes > 1:
         from pipeline.parallel import run_partitions_parallel
 
         results = run_partitions_parallel(
-            str(source), settings.warehouse, days, settings, settings.processes, lambda day: f"cli__{day.isoformat()}"
+            str(source),
+            settings.warehouse,
+            days,
+            settings,
+            settings.processes,
+            lambda day: f"cli__{day.isoformat()}",
+            on_done=(lambda _result: iterator.update(1)) if progress else None,
         )
+        if progress:
+            iterator.close()
         print_summary(results, settings.warehouse)
         return EXIT_OK
     results = []
