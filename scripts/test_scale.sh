@@ -113,7 +113,6 @@ export AIRFLOW__CELERY__RESULT_BACKEND="db+postgresql+psycopg2://airflow@127.0.0
 export AIRFLOW__CORE__PARALLELISM=4
 export NEWSEVENTS_SHARD_SIZE=1
 export GX_ANALYTICS_ENABLED=False
-export AIRFLOW__LOGGING__CELERY_LOGGING_LEVEL=INFO   # workers log each task they receive
 say "running the DAG under the CeleryExecutor with two workers"
 # in the background so a TERM/INT reaches it: it stops its Airflow processes before exiting
 "$PY" scripts/scale_check.py --workdir "$WORK" --workers 2 &
