@@ -104,21 +104,34 @@ def wait_for_port(port: int, timeout: float, procs: list[subprocess.Popen]) -> N
     raise RuntimeError(f"the Airflow api-server did not listen on 127.0.0.1:{port} within {timeout:.0f}s")
 
 
+def celery_worker_commands(count: int) -> list[list[str]]:
+    """`airflow celery worker` commands for `count` workers on one machine: one task slot each,
+    distinct node names, and no log server (two would fight over its port on one host)."""
+    return [
+        ["celery", "worker", "--celery-hostname", f"newsevents-{i}@%h", "--concurrency", "1", "--skip-serve-logs"]
+        for i in range(1, count + 1)
+    ]
+
+
 @contextlib.contextmanager
-def running_airflow(env: dict[str, str]) -> Iterator[dict[str, str]]:
-    """Start api-server, scheduler and dag-processor on loopback; stop them all afterwards."""
+def running_airflow(env: dict[str, str], celery_workers: int = 0) -> Iterator[dict[str, str]]:
+    """Start api-server, scheduler and dag-processor on loopback (and `celery_workers` Celery
+    workers, for the CeleryExecutor); stop them all afterwards."""
     port = int(env["AIRFLOW__API__PORT"])
     exe = str(Path(sys.executable).with_name("airflow"))
     logs = Path(env["AIRFLOW_HOME"]) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     procs: list[subprocess.Popen] = []
+    components = [
+        ["api-server", "--host", "127.0.0.1", "--port", str(port)],
+        ["scheduler"],
+        ["dag-processor"],
+        *celery_worker_commands(celery_workers),
+    ]
     try:
-        for component in (
-            ["api-server", "--host", "127.0.0.1", "--port", str(port)],
-            ["scheduler"],
-            ["dag-processor"],
-        ):
-            log_file = (logs / f"{component[0]}.log").open("ab")
+        for component in components:
+            name = component[0] if component[0] != "celery" else component[3].split("@")[0]
+            log_file = (logs / f"{name}.log").open("ab")
             procs.append(
                 subprocess.Popen(
                     [exe, *component],
@@ -184,7 +197,10 @@ def backfill(
         proc = airflow(args, env, check=False)
         if proc.returncode == 0:
             break
-        if "AlreadyRunningBackfill" not in (proc.stderr or "") + (proc.stdout or "") or time.monotonic() > deadline:
+        output = (proc.stderr or "") + (proc.stdout or "")
+        # "database is locked": SQLite while the scheduler writes, on a busy machine
+        retryable = "AlreadyRunningBackfill" in output or "database is locked" in output
+        if not retryable or time.monotonic() > deadline:
             raise RuntimeError(f"airflow backfill create failed:\n{(proc.stderr or '')[-3000:]}")
         time.sleep(3)
     wanted = (end - start).days + 1
@@ -219,9 +235,13 @@ def run_through_airflow(
     home: Path | None = None,
     days: list[dt.date] | None = None,
     progress=print,
+    celery_workers: int = 0,
 ) -> list[dict]:
     """The real thing: scheduler + api-server, one backfill per run of consecutive publication
-    dates found in `source` (a DAG run per date), then stop everything."""
+    dates found in `source` (a DAG run per date), then stop everything.
+
+    The executor and metadata DB come from `AIRFLOW__*` variables (see airflow_env); with
+    `AIRFLOW__CORE__EXECUTOR=CeleryExecutor`, pass `celery_workers` to start that many workers."""
     from pipeline.config import Settings
     from pipeline.ingest import publication_dates
 
@@ -240,8 +260,11 @@ def run_through_airflow(
     progress(f"airflow: AIRFLOW_HOME={env['AIRFLOW_HOME']}, initialising the metadata DB")
     init_db(env)
     runs: list[dict] = []
-    with running_airflow(env):
-        progress(f"airflow: api-server on {env['AIRFLOW__API__BASE_URL']}, scheduler and dag-processor started")
+    with running_airflow(env, celery_workers=celery_workers):
+        progress(
+            f"airflow: {env['AIRFLOW__CORE__EXECUTOR']}, api-server on {env['AIRFLOW__API__BASE_URL']}, "
+            f"scheduler, dag-processor and {celery_workers} Celery worker(s) started"
+        )
         wait_for_dag(env)
         for start, end in contiguous_ranges(days):
             progress(f"airflow: backfill {DAG_ID} {start} .. {end}")

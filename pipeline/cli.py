@@ -158,7 +158,10 @@ def run_days(
 
     failures: list[tuple[dt.date, str]] = []
     try:
-        results = run_partitions(str(source), settings.warehouse, days, run_id, settings, on_done=on_done)
+        if settings.processes > 1:
+            results = run_days_in_pool(source, days, settings, run_id, on_done)
+        else:
+            results = run_partitions(str(source), settings.warehouse, days, run_id, settings, on_done=on_done)
     except PartitionsFailed as exc:
         results = exc.results
         for failure in exc.failures:
@@ -170,6 +173,37 @@ def run_days(
         if bar is not None:
             bar.close()
     return results, failures
+
+
+def run_days_in_pool(
+    source: Path,
+    days: list[dt.date],
+    settings: Settings,
+    run_id: Callable[[dt.date], str],
+    on_done: Callable[[dict], None],
+) -> list[dict]:
+    """`--processes N`: days and shards on a pool of workers (pipeline/parallel.py); the first
+    validation failure stops the run (dates already published stay)."""
+    from pipeline.parallel import run_partitions_parallel
+    from pipeline.stages import PartitionsFailed, refresh_event_clusters
+    from pipeline.validate import ValidationFailed
+
+    done: list[dict] = []
+
+    def record(result: dict) -> None:
+        done.append(result)
+        on_done(result)
+
+    try:
+        results = run_partitions_parallel(
+            str(source), settings.warehouse, days, settings, settings.processes, run_id, on_done=record
+        )
+    except ValidationFailed as exc:
+        raise PartitionsFailed([exc], sorted(done, key=lambda r: r["day"])) from exc
+    finally:
+        if done:
+            refresh_event_clusters(settings.warehouse)
+    return results
 
 
 def _progress_bar(days: Iterable[dt.date]):
@@ -374,6 +408,12 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         help=f"{HELP['shard_size']} (default {DEFAULTS['shard_size']}; {env_name('shard_size')})",
     )
     p.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help=f"{HELP['processes']} (default {DEFAULTS['processes']}; {env_name('processes')})",
+    )
+    p.add_argument(
         "--batch-size",
         dest="batch_size",
         type=int,
@@ -539,8 +579,13 @@ def wanted(record: logging.LogRecord, verbosity: int) -> bool:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    names = ("source", "warehouse", "model", "max_file_bytes", "shard_size", "batch_size")
-    return Settings().with_overrides(**{k: getattr(args, k, None) for k in names})
+    names = ("source", "warehouse", "model", "max_file_bytes", "shard_size", "batch_size", "processes")
+    settings = Settings().with_overrides(**{k: getattr(args, k, None) for k in names})
+    for name in ("processes", "shard_size", "batch_size"):
+        if getattr(settings, name) < 1:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} {getattr(settings, name)}: give 1 or more ({flag} or {env_name(name)})")
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:

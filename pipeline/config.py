@@ -23,7 +23,7 @@ HELP: dict[str, str] = {
     "max_file_bytes": "inputs larger than this are quarantined (reason too_large) instead of read",
     "batch_size": "texts per nlp.pipe batch during extraction",
     "shard_size": "documents per extraction shard (one mapped Airflow task per shard)",
-    "n_process": "reserved for nlp.pipe processes within a shard; the current extractor runs in-process",
+    "processes": "worker processes for `run`/`backfill` (each loads the model once; output identical to 1)",
 }
 
 
@@ -35,7 +35,7 @@ DEFAULTS: dict[str, str | int] = {
     "max_file_bytes": 5 * 1024 * 1024,
     "batch_size": 64,
     "shard_size": 200,
-    "n_process": 1,
+    "processes": 1,
 }
 
 
@@ -74,7 +74,7 @@ class Settings:
     max_file_bytes: int = field(default_factory=lambda: _env_int("max_file_bytes"))
     batch_size: int = field(default_factory=lambda: _env_int("batch_size"))
     shard_size: int = field(default_factory=lambda: _env_int("shard_size"))
-    n_process: int = field(default_factory=lambda: _env_int("n_process"))
+    processes: int = field(default_factory=lambda: _env_int("processes"))
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Flags win over the environment; None means 'not given'."""
