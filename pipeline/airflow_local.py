@@ -20,6 +20,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +57,9 @@ def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}"
             ),
             "AIRFLOW__API__HOST": "127.0.0.1",
+            # the embedded api-server listens on loopback only; without this every REST call of
+            # this module would need a token from the simple auth manager's generated password
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
@@ -157,26 +162,51 @@ def running_airflow(env: dict[str, str], celery_workers: int = 0) -> Iterator[di
                 p.wait()
 
 
+def api(env: dict[str, str], method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    """Call the local api-server's REST API (`/api/v2/...`): no `airflow` process per call, which
+    on two cores would take CPU from the tasks it is waiting for."""
+    url = env["AIRFLOW__API__BASE_URL"].rstrip("/") + path
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        try:
+            detail = json.loads(exc.read() or b"{}")
+        except ValueError:
+            detail = {}
+        return exc.code, detail
+
+
 def wait_for_dag(env: dict[str, str], timeout: float = 180) -> None:
     """Until the dag-processor has serialised the DAG."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        proc = airflow(["dags", "list", "-o", "json"], env, check=False)
-        if proc.returncode == 0 and DAG_ID in proc.stdout:
-            return
+        with contextlib.suppress(OSError):
+            status, _ = api(env, "GET", f"/api/v2/dags/{DAG_ID}")
+            if status == 200:
+                return
         time.sleep(2)
     raise RuntimeError(f"DAG {DAG_ID} was not parsed within {timeout:.0f}s: run `airflow dags list-import-errors`")
 
 
 def list_runs(env: dict[str, str]) -> list[dict]:
-    proc = airflow(["dags", "list-runs", DAG_ID, "-o", "json"], env, check=False)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        return []
-    # warnings are printed before the JSON on stdout
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith("["):
-            return json.loads(line)
-    return []
+    """Every run of the DAG (run_id, state, logical_date, run_type, data interval)."""
+    runs: list[dict] = []
+    while True:
+        status, page = api(env, "GET", f"/api/v2/dags/{DAG_ID}/dagRuns?limit=100&offset={len(runs)}&order_by=id")
+        if status != 200:
+            raise RuntimeError(f"listing runs of {DAG_ID} failed ({status}): {page}")
+        runs.extend(page.get("dag_runs", []))
+        if not page.get("dag_runs") or len(runs) >= page.get("total_entries", 0):
+            return runs
+
+
+def unpause(env: dict[str, str]) -> None:
+    status, body = api(env, "PATCH", f"/api/v2/dags/{DAG_ID}?update_mask=is_paused", {"is_paused": False})
+    if status != 200:
+        raise RuntimeError(f"unpausing {DAG_ID} failed ({status}): {body}")
 
 
 def backfill(
@@ -186,35 +216,38 @@ def backfill(
     timeout: float = 900,
     reprocess: str = "completed",
 ) -> list[dict]:
-    """Create a backfill for [start, end] (inclusive) and wait until its runs end."""
-    airflow(["dags", "unpause", DAG_ID], env)
-    args = ["backfill", "create", "--dag-id", DAG_ID, "--from-date", start.isoformat(), "--to-date", end.isoformat()]
-    args += ["--reprocess-behavior", reprocess]
-    # one backfill per DAG at a time: the scheduler marks the previous one complete a few
+    """Create a backfill for [start, end] (inclusive), as `airflow backfill create` does, and
+    wait until its runs end."""
+    unpause(env)
+    body = {
+        "dag_id": DAG_ID,
+        "from_date": f"{start.isoformat()}T00:00:00Z",
+        "to_date": f"{end.isoformat()}T00:00:00Z",
+        "reprocess_behavior": reprocess,
+        "max_active_runs": int(env.get("NEWSEVENTS_MAX_ACTIVE_RUNS", "2")),
+    }
+    # one backfill per DAG at a time (409): the scheduler marks the previous one complete a few
     # heartbeats after its last run ends
     deadline = time.monotonic() + 180
     while True:
-        proc = airflow(args, env, check=False)
-        if proc.returncode == 0:
+        status, answer = api(env, "POST", "/api/v2/backfills", body)
+        if status in (200, 201):
             break
-        output = (proc.stderr or "") + (proc.stdout or "")
-        # "database is locked": SQLite while the scheduler writes, on a busy machine
-        retryable = "AlreadyRunningBackfill" in output or "database is locked" in output
-        if not retryable or time.monotonic() > deadline:
-            raise RuntimeError(f"airflow backfill create failed:\n{(proc.stderr or '')[-3000:]}")
-        time.sleep(3)
+        if status != 409 or time.monotonic() > deadline:
+            raise RuntimeError(f"creating the backfill {start}..{end} failed ({status}): {answer}")
+        time.sleep(1)
     wanted = (end - start).days + 1
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         runs = [
             r
             for r in list_runs(env)
-            if str(r.get("run_id", "")).startswith("backfill__")
+            if r.get("run_type") == "backfill"
             and start.isoformat() <= str(r.get("logical_date", ""))[:10] <= end.isoformat()
         ]
         if len(runs) >= wanted and all(r.get("state") in TERMINAL for r in runs):
             return runs
-        time.sleep(3)
+        time.sleep(1)
     raise RuntimeError(f"backfill {start}..{end} did not finish within {timeout:.0f}s; see AIRFLOW_HOME/logs")
 
 

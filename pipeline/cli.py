@@ -580,12 +580,7 @@ def wanted(record: logging.LogRecord, verbosity: int) -> bool:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     names = ("source", "warehouse", "model", "max_file_bytes", "shard_size", "batch_size", "processes")
-    settings = Settings().with_overrides(**{k: getattr(args, k, None) for k in names})
-    for name in ("processes", "shard_size", "batch_size"):
-        if getattr(settings, name) < 1:
-            flag = "--" + name.replace("_", "-")
-            raise UsageError(f"{flag} {getattr(settings, name)}: give 1 or more ({flag} or {env_name(name)})")
-    return settings
+    return Settings().with_overrides(**{k: getattr(args, k, None) for k in names})
 
 
 def main(argv: list[str] | None = None) -> int:
