@@ -198,7 +198,8 @@ def list_runs(env: dict[str, str]) -> list[dict]:
         status, page = api(env, "GET", f"/api/v2/dags/{DAG_ID}/dagRuns?limit=100&offset={len(runs)}&order_by=id")
         if status != 200:
             raise RuntimeError(f"listing runs of {DAG_ID} failed ({status}): {page}")
-        runs.extend(page.get("dag_runs", []))
+        # the REST API calls it dag_run_id; the CLI and the rest of this project say run_id
+        runs.extend({**r, "run_id": r.get("dag_run_id")} for r in page.get("dag_runs", []))
         if not page.get("dag_runs") or len(runs) >= page.get("total_entries", 0):
             return runs
 
