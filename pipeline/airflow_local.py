@@ -234,7 +234,8 @@ def backfill(
         status, answer = api(env, "POST", "/api/v2/backfills", body)
         if status in (200, 201):
             break
-        if status != 409 or time.monotonic() > deadline:
+        # 503 "Database is locked": SQLite while the scheduler writes; the next try goes through
+        if status not in (409, 503) or time.monotonic() > deadline:
             raise RuntimeError(f"creating the backfill {start}..{end} failed ({status}): {answer}")
         time.sleep(1)
     wanted = (end - start).days + 1
