@@ -167,16 +167,22 @@ def api(env: dict[str, str], method: str, path: str, body: dict | None = None) -
     on two cores would take CPU from the tasks it is waiting for."""
     url = env["AIRFLOW__API__BASE_URL"].rstrip("/") + path
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as exc:
+    for attempt in range(8):
+        req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
         try:
-            detail = json.loads(exc.read() or b"{}")
-        except ValueError:
-            detail = {}
-        return exc.code, detail
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            try:
+                detail = json.loads(exc.read() or b"{}")
+            except ValueError:
+                detail = {}
+            # SQLite answers "database is locked" while the scheduler writes: wait and ask again
+            if exc.code == 503 and "locked" in str(detail).lower() and attempt < 7:
+                time.sleep(1 + attempt)
+                continue
+            return exc.code, detail
+    return 503, {"detail": "database is locked"}
 
 
 def wait_for_dag(env: dict[str, str], timeout: float = 180) -> None:
