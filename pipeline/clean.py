@@ -25,6 +25,7 @@ import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pipeline.dates import MONTHS, WEEKDAYS
 from pipeline.offsets import apply_removals
 
 # ---------------------------------------------------------------- form rules
@@ -190,25 +191,8 @@ STOP_CAPS = frozenset(
         "mrs",
         "ms",
         "dr",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
+        *(day.lower() for day in WEEKDAYS),  # the one calendar list, pipeline/dates.py
+        *(month.lower() for month in MONTHS),
         "last",
         "next",
         "one",

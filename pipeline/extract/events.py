@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from pipeline.dates import find_dates, resolve_date_phrase
+from pipeline.dates import MONTH_ABBREVIATIONS, find_dates, resolve_date_phrase
+from pipeline.dates import MONTHS as MONTH_NAMES
 from pipeline.extract import resolvers
 from pipeline.extract.components import QUOTES, TRIGGERS
 from pipeline.extract.entities import SPEAKER_PRONOUNS, DocEntities, clean_name, name_key
@@ -55,28 +56,8 @@ EVENT_FRAME_NOUNS = {
     "sideline",
     "interview",
 }
-MONTHS = {
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan.",
-    "feb.",
-    "aug.",
-    "sept.",
-    "sep.",
-    "oct.",
-    "nov.",
-    "dec.",
-}
+# month words that start a date phrase, from the one calendar list in pipeline/dates.py
+MONTHS = {m.lower() for m in MONTH_NAMES} | {f"{a.lower()}." for a in MONTH_ABBREVIATIONS}
 VENUE_NOUNS = EVENT_FRAME_NOUNS | {
     "hotel",
     "palace",
