@@ -182,11 +182,11 @@ def run_days_in_pool(
     run_id: Callable[[dt.date], str],
     on_done: Callable[[dict], None],
 ) -> list[dict]:
-    """`--processes N`: days and shards on a pool of workers (pipeline/parallel.py); the first
-    validation failure stops the run (dates already published stay)."""
+    """`--processes N`: days and shards on a pool of workers (pipeline/parallel.py), validated in
+    batches as in one process; a date that fails validation is not published, the others still
+    run, and PartitionsFailed is raised at the end. event_clusters is rebuilt once, at the end."""
     from pipeline.parallel import run_partitions_parallel
-    from pipeline.stages import PartitionsFailed, refresh_event_clusters
-    from pipeline.validate import ValidationFailed
+    from pipeline.stages import refresh_event_clusters
 
     done: list[dict] = []
 
@@ -195,15 +195,12 @@ def run_days_in_pool(
         on_done(result)
 
     try:
-        results = run_partitions_parallel(
+        return run_partitions_parallel(
             str(source), settings.warehouse, days, settings, settings.processes, run_id, on_done=record
         )
-    except ValidationFailed as exc:
-        raise PartitionsFailed([exc], sorted(done, key=lambda r: r["day"])) from exc
     finally:
-        if done:
+        if any(r["counts"].get("documents") for r in done):
             refresh_event_clusters(settings.warehouse)
-    return results
 
 
 def _progress_bar(days: Iterable[dt.date]):

@@ -2,15 +2,31 @@
 (`python -m pipeline run --processes N`, or `NEWSEVENTS_PROCESSES`).
 
 spaCy parses on one core, so one process uses one of the machine's cores. The pool runs the
-very stage functions the DAG runs (`pipeline.stages`), as the same units Airflow maps: a
-partition's ingest + clean, each extraction shard, and its validate + publish. The shards of
-one big day therefore spread over every worker, and small days run side by side. Output is
-identical to one process: every unit is deterministic and validate merges a day's shards in
-a fixed order.
+very stage functions the DAG runs (`pipeline.stages`), as pool tasks: a partition's ingest +
+clean, each extraction shard (the units Airflow maps), and a *finish batch*: validate several
+dates in one Great Expectations pass (`stages.validate_stages`) and publish each that passed,
+as one process does (`stages.run_partitions`). GX's cost is mostly fixed per pass, so
+validating date by date would dominate a run of many small dates.
 
-Each worker loads the spaCy model once, in its initializer. At most `processes` units run at
-a time and finishing a started day comes before starting a new one, so memory and staged
-files stay bounded however many days the run covers.
+A date whose shards are all extracted is *ready*. A finish batch takes the ready dates (in the
+order of `days`) up to the limits of one process, MAX_BATCH_DAYS dates or MAX_BATCH_DOCUMENTS
+documents; it is submitted as soon as the ready dates reach a limit, or earlier when nothing
+else is left to start (no date waiting, no shard pending), so the last dates are not held
+back. Order of what a free worker gets: a full finish batch, then a pending shard, then a new
+date, then a partial finish batch.
+
+Bounds: at most `processes` tasks run at once, and a new date is started only while fewer
+than MAX_BATCH_DAYS + `processes` dates are started and not yet handed to a finish batch. So
+beyond the finish batches running, the staged files of at most one batch's worth of dates
+(plus those being extracted) exist at any time, however many dates the run covers.
+
+Failures are those of one process: a date that fails validation is not published and the
+others still run and publish; PartitionsFailed(failures, results) is raised at the end. Any
+other error (a crash in ingest, extraction or publish) cancels what has not started and is
+raised; dates already published stay published. Output is identical to one process: every
+unit is deterministic, validate merges a date's shards in a fixed order, and a date's
+validation outcome does not depend on the dates validated with it. Each worker loads the
+spaCy model once, in its initializer.
 """
 
 from __future__ import annotations
@@ -23,6 +39,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 
 from pipeline.config import Settings
+from pipeline.stages import MAX_BATCH_DAYS, MAX_BATCH_DOCUMENTS, PartitionsFailed
 
 log = logging.getLogger("pipeline")
 
@@ -52,23 +69,50 @@ def extract_shard(shard: dict, settings: Settings) -> str:
     return extract_stage(shard, settings)
 
 
-def finish_day(cleaned: dict, event_paths: list[str]) -> dict:
-    from pipeline.stages import publish_stage, validate_stage
+def finish_batch(items: list[tuple[dict, list[str]]]) -> list[dict | Exception]:
+    """Validate several ready days in one GX pass, then publish each day that passed.
 
-    return publish_stage(validate_stage(cleaned, event_paths))
+    Returns, per day in order, its published summary or the ValidationFailed (pickled with its
+    report) of a day that was not published. Any other error is raised and stops the run, as in
+    one process (days of the batch published before it stay published)."""
+    from pipeline.stages import publish_stage, validate_stages
+
+    return [outcome if isinstance(outcome, Exception) else publish_stage(outcome) for outcome in validate_stages(items)]
 
 
 @dataclass
 class _Day:
-    """Where one day is: waiting, shards pending, or finished."""
+    """Where one day is: waiting, being prepared or extracted, ready, finishing, or done."""
 
     day: dt.date
     cleaned: dict | None = None
     pending_shards: list[dict] = field(default_factory=list)
     running_shards: int = 0
     event_paths: list[str] = field(default_factory=list)
-    finishing: bool = False
     result: dict | None = None
+    failure: Exception | None = None
+
+    @property
+    def documents(self) -> int:
+        return self.cleaned["counts"]["documents"] if self.cleaned else 0
+
+
+def take_batch(ready: list[_Day], full_only: bool) -> list[_Day]:
+    """The first ready days (kept in the order of the run's days) up to one batch's limits.
+
+    With `full_only`, nothing unless the ready days reach a limit, as one process batches."""
+    batch: list[_Day] = []
+    documents = 0
+    for st in ready:
+        batch.append(st)
+        documents += st.documents
+        if len(batch) >= MAX_BATCH_DAYS or documents >= MAX_BATCH_DOCUMENTS:
+            break
+    else:
+        if full_only:
+            return []
+    del ready[: len(batch)]
+    return batch
 
 
 def run_partitions_parallel(
@@ -80,13 +124,18 @@ def run_partitions_parallel(
     run_id_of: Callable[[dt.date], str],
     on_done: Callable[[dict], None] | None = None,
 ) -> list[dict]:
-    """Run every day on `processes` workers; results in the order of `days`.
+    """Run every day on `processes` workers; results (published or empty days) in the order of `days`.
 
-    The first failing unit (a validation error, say) cancels what has not started and is
-    raised, as in one process; days already published stay published."""
+    Raises PartitionsFailed(failures, results) when some days failed validation (the others
+    were published), as `stages.run_partitions`; any other error is raised as it comes."""
     states = {d: _Day(d) for d in days}
+    position = {d: i for i, d in enumerate(days)}
     waiting = list(days)
-    running: dict[Future, tuple[str, _Day]] = {}
+    extracting: list[_Day] = []  # days with shards not yet submitted, in the order they were prepared
+    ready: list[_Day] = []
+    open_days = 0  # started and not yet handed to a finish batch (nor finished empty)
+    max_open = MAX_BATCH_DAYS + processes
+    running: dict[Future, tuple[str, list[_Day]]] = {}
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding threads or a model
     with ProcessPoolExecutor(
         max_workers=processes,
@@ -95,45 +144,82 @@ def run_partitions_parallel(
         initargs=(settings, logging.getLogger().getEffectiveLevel()),
     ) as pool:
 
-        def next_unit() -> tuple[str, _Day, Future] | None:
-            # finish started days first (bounded staging), then their shards, then a new day
-            for st in states.values():
-                if st.cleaned and not st.pending_shards and st.running_shards == 0 and not st.finishing:
-                    st.finishing = True
-                    return "finish", st, pool.submit(finish_day, st.cleaned, sorted(st.event_paths))
-            for st in states.values():
-                if st.pending_shards:
-                    st.running_shards += 1
-                    return "extract", st, pool.submit(extract_shard, st.pending_shards.pop(0), settings)
-            if waiting:
+        def finish(batch: list[_Day]) -> tuple[str, list[_Day], Future]:
+            nonlocal open_days
+            open_days -= len(batch)
+            items = [(st.cleaned, sorted(st.event_paths)) for st in batch]
+            log.info("finish batch: %d date(s) %s..%s", len(batch), batch[0].day, batch[-1].day)
+            return "finish", batch, pool.submit(finish_batch, items)
+
+        def next_unit() -> tuple[str, list[_Day], Future] | None:
+            nonlocal open_days
+            while extracting and not extracting[0].pending_shards:
+                extracting.pop(0)
+            pending = extracting[0] if extracting else None
+            # a full batch first (bounded staging); a partial one only when nothing else can start
+            batch = take_batch(ready, full_only=bool(waiting or pending))
+            if batch:
+                return finish(batch)
+            if pending is not None:
+                pending.running_shards += 1
+                return "extract", [pending], pool.submit(extract_shard, pending.pending_shards.pop(0), settings)
+            if waiting and open_days < max_open:
                 st = states[waiting.pop(0)]
-                return "prepare", st, pool.submit(prepare_day, source, warehouse, st.day, run_id_of(st.day), settings)
+                open_days += 1
+                return (
+                    "prepare",
+                    [st],
+                    pool.submit(prepare_day, source, warehouse, st.day, run_id_of(st.day), settings),
+                )
             return None
+
+        def finished(st: _Day, result: dict) -> None:
+            st.result = result
+            if on_done:
+                on_done(result)
+
+        def maybe_ready(st: _Day) -> None:
+            if st.cleaned is not None and not st.pending_shards and st.running_shards == 0:
+                ready.append(st)
+                ready.sort(key=lambda s: position[s.day])
 
         try:
             while True:
                 while len(running) < processes and (unit := next_unit()) is not None:
-                    kind, st, fut = unit
-                    running[fut] = (kind, st)
+                    kind, sts, fut = unit
+                    running[fut] = (kind, sts)
                 if not running:
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    kind, st = running.pop(fut)
+                    kind, sts = running.pop(fut)
                     value = fut.result()
                     if kind == "prepare" and "done" in value:
-                        st.result = value["done"]
+                        open_days -= 1
+                        finished(sts[0], value["done"])
                     elif kind == "prepare":
-                        st.cleaned, st.pending_shards = value["cleaned"], list(value["shards"])
+                        sts[0].cleaned, sts[0].pending_shards = value["cleaned"], list(value["shards"])
+                        extracting.append(sts[0])
+                        maybe_ready(sts[0])
                     elif kind == "extract":
-                        st.running_shards -= 1
-                        st.event_paths.append(value)
+                        sts[0].running_shards -= 1
+                        sts[0].event_paths.append(value)
+                        maybe_ready(sts[0])
                     else:
-                        st.result = value
-                    if st.result is not None and on_done:
-                        on_done(st.result)
+                        for st, outcome in zip(sts, value, strict=True):
+                            if isinstance(outcome, Exception):
+                                st.failure = outcome
+                            else:
+                                finished(st, outcome)
         except BaseException:
             for fut in running:
                 fut.cancel()
             raise
-    return [states[d].result for d in days]
+    unfinished = [st.day for st in states.values() if st.result is None and st.failure is None]
+    if unfinished:  # a bug of the scheduling above, never an input problem
+        raise RuntimeError(f"the pool stopped with dates neither published nor failed: {unfinished}")
+    results = [states[d].result for d in days if states[d].result is not None]
+    failures = [states[d].failure for d in days if states[d].failure is not None]
+    if failures:
+        raise PartitionsFailed(failures, results)
+    return results

@@ -51,6 +51,10 @@ class ValidationFailed(RuntimeError):
         super().__init__(message)
         self.report = report
 
+    def __reduce__(self):
+        # Pickled with its report: a pool worker (pipeline/parallel.py) hands it back to the parent.
+        return type(self), (str(self), self.report)
+
 
 @dataclass
 class CheckResult:
