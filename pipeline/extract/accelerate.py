@@ -40,7 +40,7 @@ FAST_LEMMATIZER = "newsevents_lemmatizer"
 _COLUMNS = {"LOWER": LOWER, "DEP": DEP, "TAG": TAG, "IS_SPACE": IS_SPACE}
 # which attribute indexes a pattern, most selective first
 _INDEX_ORDER = ("LOWER", "DEP", "TAG", "IS_SPACE")
-_LEMMA_CACHE_LIMIT = 1_000_000
+_LEMMA_CACHE_LIMIT = 200_000
 
 
 def _predicate(attr: str, spec) -> tuple[str, Callable[[object], bool], frozenset | None] | None:

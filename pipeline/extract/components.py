@@ -3,8 +3,8 @@
 They run inside the one `nlp.pipe` pass, after the parser, lemmatizer and NER, and only mark
 spans; the Python that turns marks into event rows reads them (no sentence is parsed twice).
 
-- `newsevents_triggers`: a Matcher over LEMMA + POS for the trigger verbs and nouns of the
-  lexicon, and a DependencyMatcher for light-verb constructions ("issued a warning", "made a
+- `newsevents_triggers`: a lookup of each token's lemma in the lexicon's trigger verbs and
+  nouns, checked against its POS (read from the doc's arrays, see TriggerMarker), and a DependencyMatcher for light-verb constructions ("issued a warning", "made a
   call for", "expressed concern"). Result: `doc.spans["newsevents_triggers"]`, one span per
   trigger token labelled with its candidate type (light verbs: the object token, label
   `light`).
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from spacy.language import Language
 from spacy.attrs import DEP, LEMMA, POS, TAG
+from spacy.language import Language
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Span
 

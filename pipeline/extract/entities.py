@@ -68,13 +68,18 @@ class DocEntities:
     _starts: list[int] = field(default_factory=list)
     quote_spans: list[tuple[int, int]] = field(default_factory=list)
     recent_agents: list[tuple[int, Resolved]] = field(default_factory=list)
+    # doc.ents builds a new tuple of Spans on every access: read once, indexed by token
+    ents: tuple[Span, ...] = ()
+    _ent_by_token: dict[int, Span] = field(default_factory=dict)
 
     # ---- building -------------------------------------------------------------------------
     @classmethod
     def build(cls, doc: Doc, published: dt.date, lex: Lexicon) -> DocEntities:
         self = cls(doc, published, lex)
+        self.ents = tuple(doc.ents)
+        self._ent_by_token = {i: ent for ent in self.ents for i in range(ent.start, ent.end)}
         persons: list[Mention] = []
-        for ent in doc.ents:
+        for ent in self.ents:
             mention = self._mention_of_entity(ent, persons)
             if mention is None:
                 continue
@@ -97,6 +102,10 @@ class DocEntities:
                 if first != second:
                     self.groups.append((tok.i, (first, second)))
         return self
+
+    def entity_span_at(self, i: int) -> Span | None:
+        """The named-entity span that holds token i, if any."""
+        return self._ent_by_token.get(i)
 
     def _mention_of_entity(self, ent: Span, persons: list[Mention]) -> Mention | None:
         label = ent.label_
@@ -168,7 +177,7 @@ class DocEntities:
             if t.i in seen or not (t.ent_type_ in {"GPE", "NORP"} or t.pos_ == "PROPN"):
                 continue
             seen.add(t.i)
-            ent_span = next((e for e in self.doc.ents if e.start <= t.i < e.end), None)
+            ent_span = self.entity_span_at(t.i)
             if ent_span is not None and ent_span.label_ in {"GPE", "NORP"}:
                 code = resolvers.country_of(ent_span.text)
                 if code:

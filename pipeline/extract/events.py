@@ -135,12 +135,20 @@ class ArticleExtractor:
         self._dates_cache: dict[tuple[int, str], list] = {}
         self._other_statement_keys: set[int] = set()
         self._bare_months: dict[tuple[int, int], str] = {}
+        # Token.sent walks the sentence on every call: sentences once, indexed by token
+        self._sents: list[Span] = list(doc.sents)
+        self._sent_index: list[int] = [0] * len(doc)
+        for k, sent in enumerate(self._sents):
+            self._sent_index[sent.start : sent.end] = [k] * (sent.end - sent.start)
+
+    def _sent(self, tok: Token) -> Span:
+        return self._sents[self._sent_index[tok.i]]
 
     # ---- driver ---------------------------------------------------------------------------
     def run(self) -> list[dict]:
         triggers = list(self.doc.spans.get(TRIGGERS, []))
         ti = 0
-        for s_index, sent in enumerate(self.doc.sents):
+        for s_index, sent in enumerate(self._sents):
             in_sent = []
             while ti < len(triggers) and triggers[ti].start < sent.end:
                 if triggers[ti].start >= sent.start:
@@ -205,7 +213,7 @@ class ArticleExtractor:
             if (
                 lemma in lex.clause_required
                 and not any(c.dep_ in {"ccomp", "parataxis"} for c in tok.children)
-                and not self._has_quote(tok.sent)
+                and not self._has_quote(self._sent(tok))
             ):
                 return None
             return Candidate("statement", tok, [tok], stance=stance)
@@ -278,7 +286,7 @@ class ArticleExtractor:
 
     def _gives_something(self, tok: Token) -> bool:
         """ "provide $300 million", "send aid", "provide Ukraine with ..." -- not "provide stability"."""
-        if find_amounts(tok.sent.text) and any(t.like_num or t.text in "$€£¥" for t in tok.subtree):
+        if find_amounts(self._sent(tok).text) and any(t.like_num or t.text in "$€£¥" for t in tok.subtree):
             return True
         for c in tok.children:
             if c.dep_ in {"dobj", "nsubjpass"} and c.lemma_.lower() in self.lex.pledge_nouns:
@@ -375,7 +383,7 @@ class ArticleExtractor:
 
     def _place(self, tok: Token) -> tuple[str, str | None] | None:
         """A place named by a token (its entity), as (name, country)."""
-        ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None)
+        ent = self.entities.entity_span_at(tok.i)
         if ent is None and tok.pos_ == "PROPN":
             # a place the NER missed ("visited Tunis"): the gazetteer decides
             words = [t for t in tok.subtree if t.dep_ in {"compound", "flat"} or t.i == tok.i]
@@ -682,7 +690,7 @@ class ArticleExtractor:
                     if code:
                         out.append(Resolved(f"{t.text} {tok.text}", code, "person"))
         if not out:
-            for ent in self.doc.ents:
+            for ent in self.entities.ents:
                 if ent.label_ in {"NORP", "GPE"} and ent.end <= tok.i and ent.start >= tok.left_edge.i:
                     code = resolvers.country_of(ent.text)
                     if code:
@@ -696,7 +704,7 @@ class ArticleExtractor:
         out = []
         keys = {k.i for k in c.keys}
         for t in key.subtree:
-            if t.i == key.i or t.sent != key.sent:
+            if t.i == key.i or self._sent_index[t.i] != self._sent_index[key.i]:
                 continue
             if t.dep_ == "pobj" and t.head.lower_ in PLACE_PREPS and t.head.head.i in keys:
                 continue
@@ -849,11 +857,11 @@ class ArticleExtractor:
             if pick is None:
                 return None
             _, anchor, start = pick
-            return self._resolve_in_sentence(c.trigger.sent, start, tense_of(anchor, self.lex))
+            return self._resolve_in_sentence(self._sent(c.trigger), start, tense_of(anchor, self.lex))
         if not free:
             return None
         root, anchor, start = min(free, key=lambda d: abs(d[0].i - c.trigger.i))
-        return self._resolve_in_sentence(c.trigger.sent, start, tense_of(anchor, self.lex))
+        return self._resolve_in_sentence(self._sent(c.trigger), start, tense_of(anchor, self.lex))
 
     def _location_for(self, c: Candidate) -> tuple[str, str | None] | None:
         """Where the act took place: an in/at phrase on the act's clause (for meetings, summits and
@@ -886,7 +894,7 @@ class ArticleExtractor:
                     place = self._place_deep(pobj)
                     if place and place[1]:
                         return place
-        for t in c.trigger.sent:
+        for t in self._sent(c.trigger):
             if t.dep_ == "prep" and t.lower_ in {"in", "at"} and t.head.i in chain:
                 pobj = next((p for p in t.children if p.dep_ == "pobj"), None)
                 if pobj is not None:
