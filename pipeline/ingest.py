@@ -811,6 +811,24 @@ def document_row(d: Decision, text: str) -> dict:
     }
 
 
+_DECISIONS_LOADED: dict[tuple[str, str], list[Decision]] = {}
+
+
+def _loaded_decisions(index_path: Path, stamp: str) -> list[Decision] | None:
+    """load_decisions, kept in this process per (index, fingerprint): a backfill ingests date
+    after date from one unchanged source, and reading the whole index again for each date made
+    ingest grow with the source (44 ms a date at 5,214 records, 1,806 dates). The fingerprint
+    is checked before every use, so a changed source is never served from memory."""
+    key = (str(index_path), stamp)
+    found = _DECISIONS_LOADED.get(key)
+    if found is None:
+        found = load_decisions(index_path)
+        if found is not None:
+            _DECISIONS_LOADED.clear()  # one source at a time is what runs; keep memory bounded
+            _DECISIONS_LOADED[key] = found
+    return found
+
+
 def scan(source: Path, max_bytes: int, index_dir: Path | None = None) -> tuple[Listing, list[Decision], dict]:
     """Every input of the source with its decision.
 
@@ -825,7 +843,7 @@ def scan(source: Path, max_bytes: int, index_dir: Path | None = None) -> tuple[L
     if index_path is not None:
         stats["index"] = str(index_path)
         if stored_fingerprint(index_path) == stamp:
-            decisions = load_decisions(index_path)
+            decisions = _loaded_decisions(index_path, stamp)
             if decisions is not None:
                 stats["files_cached"], stats["index_hit"] = len(listing.files), True
                 return listing, decisions, stats

@@ -9,6 +9,7 @@ its own work and a crash never touches the published tables.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -423,10 +424,13 @@ def write_run_record(staged: dict, seconds: dict, validation: str) -> str:
 
 def publish_quarantine(staged: dict) -> None:
     """The source's quarantine, one file per source folder, replaced whole and atomically."""
-    from pipeline.warehouse import file_table, join, publish_file, read_staged
+    from pipeline.warehouse import exists, file_table, join, parquet_bytes, read_bytes, read_staged, write_bytes
 
     target = join(staged["warehouse"], "quarantine", f"{source_key(staged['source'])}.parquet")
-    publish_file(file_table("quarantine", read_staged(staged["quarantine"])), target)
+    data = parquet_bytes(file_table("quarantine", read_staged(staged["quarantine"])))
+    # every date of a backfill carries the whole source's quarantine: rewrite it only when it changed
+    if not (exists(target) and read_bytes(target) == data):
+        write_bytes(data, target)
 
 
 def finish_empty_day(ingested: dict) -> dict:
@@ -456,15 +460,7 @@ def finish_empty_day(ingested: dict) -> dict:
 
 def versions() -> dict:
     """Versions that decide the content of a run's tables (kept in `runs.versions`)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     from pipeline.extract import EXTRACTOR_VERSION
-
-    def installed(name: str) -> str | None:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return None
 
     model = Settings().model
     return {
@@ -477,6 +473,18 @@ def versions() -> dict:
         "great_expectations": installed("great-expectations"),
         "pyarrow": installed("pyarrow"),
     }
+
+
+@functools.lru_cache(maxsize=32)
+def installed(name: str) -> str | None:
+    """A distribution's version (None if absent); read once per process, as packages do not
+    change under a running process and the lookup scans site-packages (9 ms a date)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 def run_partition(
