@@ -182,7 +182,7 @@ def build_clusters(events: list[dict[str, Any]], documents: list[dict[str, Any]]
     return rows
 
 
-_EVENT_COLUMNS = (
+EVENT_COLUMNS = (
     "event_id",
     "doc_id",
     "published_date",
@@ -194,16 +194,16 @@ _EVENT_COLUMNS = (
     "event_date_precision",
     "cluster_id",
 )
-_DOCUMENT_COLUMNS = ("doc_id", "outlet", "source_name")
+DOCUMENT_COLUMNS = ("doc_id", "outlet", "source_name")
 
 
 def cluster_table(events: pa.Table, documents: pa.Table | None) -> pa.Table:
     """The event_clusters table (its full schema) from Arrow events and documents tables."""
     from pipeline.warehouse import to_arrow
 
-    event_rows = events.select([c for c in _EVENT_COLUMNS if c in events.column_names]).to_pylist()
+    event_rows = events.select([c for c in EVENT_COLUMNS if c in events.column_names]).to_pylist()
     doc_rows = (
-        documents.select([c for c in _DOCUMENT_COLUMNS if c in documents.column_names]).to_pylist()
+        documents.select([c for c in DOCUMENT_COLUMNS if c in documents.column_names]).to_pylist()
         if documents is not None
         else []
     )

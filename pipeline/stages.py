@@ -189,15 +189,17 @@ def refresh_event_clusters(warehouse: str) -> dict:
     other's events; the result depends only on the events on disk, so any order gives the
     same table. Cost grows with the events table (one column scan), not with the run.
     """
-    from pipeline.cluster import cluster_table
+    from pipeline.cluster import DOCUMENT_COLUMNS, EVENT_COLUMNS, cluster_table
     from pipeline.warehouse import publish_table_whole, read_table, warehouse_lock
 
     t0 = time.perf_counter()
     with warehouse_lock(warehouse):
-        events = read_table(warehouse, "events")
+        # only the columns clusters are built from: reading whole tables (evidence, article texts)
+        # made the peak memory of a long backfill grow with the warehouse
+        events = read_table(warehouse, "events", list(EVENT_COLUMNS))
         if events is None:
             return {"clusters": 0, "seconds": 0.0}
-        table = cluster_table(events, read_table(warehouse, "documents"))
+        table = cluster_table(events, read_table(warehouse, "documents", list(DOCUMENT_COLUMNS)))
         publish_table_whole(warehouse, "event_clusters", table)
     seconds = round(time.perf_counter() - t0, 3)
     log.info("event_clusters rebuilt: %d clusters from %d events in %.3fs", table.num_rows, events.num_rows, seconds)

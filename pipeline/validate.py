@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import html
 import json
 import logging
@@ -388,6 +389,7 @@ def validate_partitions(parts: list[Partition]) -> list[dict]:
         if gx_result is not None:
             gx_results[name] = gx_result
     pages = render_gx_pages(gx_results) if any(p.data_docs_dir for p in parts) else {}
+    shared = write_pass_pages(parts, pages) if len(parts) > 1 and pages else None
     reports = []
     for p in parts:
         rs = results[p.day] + cross_table_checks(p.tables)
@@ -407,7 +409,7 @@ def validate_partitions(parts: list[Partition]) -> list[dict]:
             "results": [asdict(r) for r in rs],
         }
         if p.data_docs_dir is not None:
-            report["data_docs"] = write_data_docs(p.data_docs_dir, report, pages)
+            report["data_docs"] = write_data_docs(p.data_docs_dir, report, pages, shared)
         report["seconds"] = round(time.perf_counter() - t0, 3)
         if p.report_path is not None:
             from pipeline.warehouse import write_bytes
@@ -475,17 +477,39 @@ def render_gx_pages(gx_results: dict) -> dict[str, str]:
     return {name: view.render(renderer.render(result)) for name, result in sorted(gx_results.items())}
 
 
-def write_data_docs(folder: str, report: dict, pages: dict[str, str]) -> str:
+def write_pass_pages(parts: list[Partition], pages: dict[str, str]) -> dict[str, str]:
+    """The GX pages of a pass over several partitions, written once for all of them.
+
+    A GX page covers every partition of its pass, so a copy in each partition's folder made a
+    backfill's Data Docs grow with dates x batch size (272 KB a date, 64 copies of each page).
+    They go to `_data_docs/_passes/KEY/` instead (KEY from the pass's dates and run ids), and each
+    partition's index links there. Returns {table: href relative to a partition's folder}."""
+    from pipeline.warehouse import join, write_bytes
+
+    homes = {p.data_docs_dir.rstrip("/").rsplit("/", 2)[0] for p in parts if p.data_docs_dir}
+    key = hashlib.sha1(
+        "\n".join(sorted(f"{p.day.isoformat()} {p.run_id}" for p in parts)).encode(), usedforsecurity=False
+    ).hexdigest()[:16]
+    for home in homes:
+        for name, page in pages.items():
+            write_bytes(page.encode("utf-8"), join(home, "_passes", key, f"{name}.html"))
+    return {name: f"../../_passes/{key}/{name}.html" for name in pages}
+
+
+def write_data_docs(folder: str, report: dict, pages: dict[str, str], shared: dict[str, str] | None = None) -> str:
     """Write a partition's Data Docs: the GX pages of its validation pass and an index of every check.
 
     The index adds the cross-table checks, which are not GX expectations, and shows this
-    partition's outcome (a GX page covers every partition validated in the same pass). Written
-    through fsspec, so it works for object-store warehouses.
+    partition's outcome (a GX page covers every partition validated in the same pass). With
+    `shared` (hrefs from write_pass_pages) the index links to the pass's pages instead of
+    holding a copy. Written through fsspec, so it works for object-store warehouses.
     """
     from pipeline.warehouse import join, write_bytes
 
-    links = {}
+    links = dict(shared or {})
     for name, page in pages.items():
+        if name in links:
+            continue
         write_bytes(page.encode("utf-8"), join(folder, f"{name}.html"))
         links[name] = f"{name}.html"
     index = join(folder, "index.html")

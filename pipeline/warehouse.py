@@ -252,8 +252,11 @@ def content_fingerprint(paths: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
-def read_table(root: str | Path, table_name: str) -> pa.Table | None:
-    """A whole table as Arrow, partition key restored as a date; None when it does not exist."""
+def read_table(root: str | Path, table_name: str, columns: list[str] | None = None) -> pa.Table | None:
+    """A whole table as Arrow, partition key restored as a date; None when it does not exist.
+
+    `columns` reads only those (the ones the table's schema has): a scan of the whole warehouse
+    should not load article texts it does not need."""
     import pyarrow.dataset as ds
 
     folder = join(root, table_name)
@@ -272,7 +275,7 @@ def read_table(root: str | Path, table_name: str) -> pa.Table | None:
         schema=spec.schema if spec.partitioned else None,
         filesystem=None if is_local(folder) else fs,
         exclude_invalid_files=False,
-    ).to_table()
+    ).to_table(columns=None if columns is None else [c for c in columns if c in spec.schema.names])
 
 
 # ---------------------------------------------------------------- journal of a publish in progress

@@ -224,6 +224,27 @@ def test_partitions_validated_together_keep_their_own_outcome(seed_warehouse, se
     assert failed[0]["sample"][0]["event_id"] == seed_tables["events"].column("event_id")[0].as_py()
 
 
+def test_a_pass_over_several_partitions_writes_its_gx_pages_once(seed_warehouse, seed_tables, tmp_path):
+    from pipeline.validate import Partition, validate_partitions
+
+    other_day = SEED_DATES[4]
+    other = {name: partition(seed_warehouse, name, other_day) for name in seed_tables}
+    home = tmp_path / "_data_docs"
+    parts = [
+        Partition(day, tables, f"run-{day}", None, str(home / day.isoformat() / "r"))
+        for day, tables in ((DAY, seed_tables), (other_day, other))
+    ]
+    reports = validate_partitions(parts)
+    (pass_dir,) = (home / "_passes").iterdir()
+    assert {p.name for p in pass_dir.iterdir()} >= {"events.html", "documents.html"}
+    for report in reports:
+        folder = home / report["published_date"] / "r"
+        assert [p.name for p in folder.iterdir()] == ["index.html"]  # no copy of the pass's pages
+        index = (folder / "index.html").read_text()
+        assert f"../../_passes/{pass_dir.name}/events.html" in index
+        assert (folder / f"../../_passes/{pass_dir.name}/events.html").resolve().is_file()
+
+
 def test_every_type_the_extractor_can_emit_is_in_the_event_types_suite():
     """The lexicon and the suite's value set are two files: keep them in step."""
     import json
