@@ -1,7 +1,10 @@
 """Extraction speed against bare spaCy: the extractor's whole pass (its components inside the one
 `nlp.pipe` pass, then the per-article rules) versus `nlp.pipe` of the plain model over the same
 texts. Target: bare / extractor >= 0.85. The two are
-alternated `--repeats` times and the best of each is kept (the machine is shared). Figures go to benchmarks/results/extract_speed.json.
+alternated `--repeats` times and the best of each is kept (the machine is shared). Then the
+extractor's pipeline with the model's own attribute_ruler and lemmatizer against the one with
+the stand-ins of pipeline/extract/accelerate.py, alternated the same way, with a token-by-token
+check that both give the same annotations. Figures go to benchmarks/results/extract_speed.json.
 
     .venv/bin/python -m benchmarks.extract_speed --n 200
 
@@ -74,6 +77,7 @@ def main() -> int:
     for record, doc in zip(docs, parsed, strict=True):
         ArticleExtractor(doc, record, OffsetMap([]), load_lexicon(), EXTRACTOR_VERSION).run()
     rules_s = time.perf_counter() - t0
+    same, model_s, fast_s = compare_fast_components(model, texts, args.batch_size, args.repeats)
     result = {
         "benchmark": "extract_speed",
         "extractor_version": EXTRACTOR_VERSION,
@@ -89,6 +93,10 @@ def main() -> int:
         "per_article_rules_seconds": round(rules_s, 2),
         "rules_share_of_pipe": round(rules_s / pipe_s, 3),
         "target_ratio": 0.85,
+        "pipe_with_model_rule_components_seconds": round(model_s, 2),
+        "pipe_with_fast_rule_components_seconds": round(fast_s, 2),
+        "fast_rule_components_saving": round(1 - fast_s / model_s, 3),
+        "fast_rule_components_same_annotations": same,
         "extract_words_per_second": round(words / extract_s),
         "machine": f"{platform.machine()} {platform.python_version()}",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -97,6 +105,27 @@ def main() -> int:
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
     return 0
+
+
+def compare_fast_components(model: str, texts: list[str], batch_size: int, repeats: int) -> tuple[bool, float, float]:
+    """(same annotations?, best seconds with the model's attribute_ruler + lemmatizer, best with the stand-ins)."""
+    import numpy as np
+    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, MORPH, POS, SENT_START, TAG
+
+    from pipeline.extract import load_model
+
+    attrs = [POS, TAG, MORPH, LEMMA, DEP, HEAD, ENT_IOB, ENT_TYPE, SENT_START]
+    slow, fast = load_model(model, fast=False), load_model(model, fast=True)
+    slow_runs, fast_runs, same = [], [], True
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        a = [d.to_array(attrs) for d in slow.pipe(texts, batch_size=batch_size)]
+        slow_runs.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        b = [d.to_array(attrs) for d in fast.pipe(texts, batch_size=batch_size)]
+        fast_runs.append(time.perf_counter() - t0)
+        same = same and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    return same, min(slow_runs), min(fast_runs)
 
 
 if __name__ == "__main__":

@@ -420,7 +420,7 @@ def validate_partitions(parts: list[Partition]) -> list[dict]:
         log.info("validation %s: %s (%d checks, %d warnings)", p.day, report["outcome"], len(rs), len(warnings))
         report["_errors"] = errors
         reports.append(report)
-    homes = {p.data_docs_dir.rstrip("/").rsplit("/", 2)[0] for p in parts if p.data_docs_dir}
+    homes = data_docs_homes(parts)
     for home in homes:
         write_data_docs_home(home)
     return reports
@@ -477,6 +477,11 @@ def render_gx_pages(gx_results: dict) -> dict[str, str]:
     return {name: view.render(renderer.render(result)) for name, result in sorted(gx_results.items())}
 
 
+def data_docs_homes(parts: list[Partition]) -> set[str]:
+    """The `_data_docs` folders of the partitions (a partition's Data Docs go to HOME/DATE/RUN/)."""
+    return {p.data_docs_dir.rstrip("/").rsplit("/", 2)[0] for p in parts if p.data_docs_dir}
+
+
 def write_pass_pages(parts: list[Partition], pages: dict[str, str]) -> dict[str, str]:
     """The GX pages of a pass over several partitions, written once for all of them.
 
@@ -486,7 +491,7 @@ def write_pass_pages(parts: list[Partition], pages: dict[str, str]) -> dict[str,
     partition's index links there. Returns {table: href relative to a partition's folder}."""
     from pipeline.warehouse import join, write_bytes
 
-    homes = {p.data_docs_dir.rstrip("/").rsplit("/", 2)[0] for p in parts if p.data_docs_dir}
+    homes = data_docs_homes(parts)
     key = hashlib.sha1(
         "\n".join(sorted(f"{p.day.isoformat()} {p.run_id}" for p in parts)).encode(), usedforsecurity=False
     ).hexdigest()[:16]

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
 from spacy.language import Language
 from spacy.matcher import Matcher
+from spacy.pipeline import AttributeRuler, Lemmatizer
 from spacy.tokens import Doc
 from spacy.tokens._retokenize import set_token_attrs
 
@@ -84,7 +85,7 @@ def _compile_single(pattern: list[dict]) -> tuple[str, frozenset, list] | None:
 class IndexedAttributeRuler:
     """The model's attribute ruler, matched by index instead of a Matcher over every pattern."""
 
-    def __init__(self, nlp: Language, source: Language | object):
+    def __init__(self, nlp: Language, source: AttributeRuler):
         self.attrs = list(source.attrs)
         self.indices = list(source.indices)
         self.index: dict[str, dict[object, list[tuple[int, list]]]] = {a: {} for a in _INDEX_ORDER}
@@ -145,9 +146,9 @@ class IndexedAttributeRuler:
 class CachedLemmatizer:
     """The model's rule lemmatizer, asked once per (text, POS, morphology) in this process."""
 
-    def __init__(self, source: object):
+    def __init__(self, source: Lemmatizer):
         self.source = source
-        self.overwrite = bool(getattr(source, "overwrite", False))
+        self.overwrite = bool(source.overwrite)
         self.cache: dict[tuple[int, int, int], int] = {}
 
     def __call__(self, doc: Doc) -> Doc:
@@ -188,12 +189,12 @@ def install_fast_rule_components(nlp: Language) -> Language:
     """Put the stand-ins in place of the model's attribute_ruler and lemmatizer, where present
     and of the kinds they mirror (a trainable or lookup lemmatizer is left as it is)."""
     names = nlp.pipe_names
-    if "attribute_ruler" in names and type(nlp.get_pipe("attribute_ruler")).__name__ == "AttributeRuler":
+    if "attribute_ruler" in names and isinstance(nlp.get_pipe("attribute_ruler"), AttributeRuler):
         nlp.add_pipe(FAST_ATTRIBUTE_RULER, before="attribute_ruler")
         nlp.remove_pipe("attribute_ruler")
     if "lemmatizer" in names:
         lem = nlp.get_pipe("lemmatizer")
-        if getattr(lem, "mode", None) == "rule" and hasattr(lem, "lemmatize"):
+        if isinstance(lem, Lemmatizer) and lem.mode == "rule":
             nlp.add_pipe(FAST_LEMMATIZER, before="lemmatizer")
             nlp.remove_pipe("lemmatizer")
     return nlp
