@@ -22,6 +22,8 @@ import json
 import os
 import platform
 import re
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -35,7 +37,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "world_news.jsonl.gz"
 RESULTS = Path(__file__).resolve().parent / "results"
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STAGES = ("ingest", "clean", "extract", "validate", "publish")
 
 
@@ -52,32 +53,38 @@ class ProcessFigures:
 
 
 def has_valid_date(record: dict) -> bool:
-    """The same rule as ingest: a YYYY-MM-DD date that exists, year >= 1900."""
-    value = str(record.get("published_date") or "").strip()[:10]
-    if not ISO_DAY.match(value):
-        return False
-    try:
-        return dt.date.fromisoformat(value).year >= 1900
-    except ValueError:
-        return False
+    """Ingest's rule for a record (pipeline.ingest.decide_date): its `published_date`, else an
+    in-text `date ...` header, parsed by pipeline.ingest.parse_date."""
+    from pipeline.ingest import header_date_of, parse_date
+
+    value = record.get("published_date")
+    if value is None or not str(value).strip():
+        value = header_date_of(str(record.get("text") or ""))
+    return parse_date(value)[0] is not None
 
 
 def write_subset(corpus: Path, n: int | None, target: Path) -> dict:
-    """The first `n` records with a valid date (every record when n is None) as plain JSON Lines."""
-    docs = words = 0
+    """The first `n` records with a valid date (every record when n is None) as plain JSON Lines.
+
+    `dated_docs`/`dated_words` count the records with a valid date, the ones the pipeline parses
+    (the others are quarantined): with n = None they are fewer than `docs`/`words`."""
+    docs = words = dated_docs = dated_words = 0
     with gzip.open(corpus, "rt", encoding="utf-8") as src, target.open("w", encoding="utf-8") as dst:
         for line in src:
             if not line.strip():
                 continue
             record = json.loads(line)
-            if n is not None and not has_valid_date(record):
+            dated = has_valid_date(record)
+            if n is not None and not dated:
                 continue
             dst.write(json.dumps(record, ensure_ascii=False) + "\n")
-            docs += 1
-            words += len(str(record.get("text") or "").split())
+            record_words = len(str(record.get("text") or "").split())
+            docs, words = docs + 1, words + record_words
+            if dated:
+                dated_docs, dated_words = dated_docs + 1, dated_words + record_words
             if n is not None and docs >= n:
                 break
-    return {"docs": docs, "words": words}
+    return {"docs": docs, "words": words, "dated_docs": dated_docs, "dated_words": dated_words}
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -102,11 +109,27 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+def _stop_tree(proc: subprocess.Popen) -> None:
+    """Interrupt a child started in its own session, with its pool workers; kill it if it lingers."""
+    for sig, grace in ((signal.SIGINT, 30), (signal.SIGKILL, None)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout=grace)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> ProcessFigures:
-    """Run a command; wall time, peak RSS of its largest process and of its whole tree."""
+    """Run a command; wall time, peak RSS of its largest process and of its whole tree.
+
+    The child runs in its own session: if this process is stopped (Ctrl-C, TERM), the child and
+    its workers are stopped too, instead of parsing on as orphans that skew the next run."""
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, env=env, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, env=env, cwd=ROOT, start_new_session=True)
         peak_tree = 0
         stop = threading.Event()
 
@@ -118,9 +141,14 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> ProcessFigures
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            _stop_tree(proc)
+            raise
+        finally:
+            stop.set()
         wall = time.perf_counter() - t0
-        stop.set()
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out_file.seek(0)
@@ -147,7 +175,10 @@ def stage_breakdown(warehouse: Path) -> dict:
     """Seconds per stage summed over the partitions of a run (from the published runs table)."""
     import pyarrow.dataset as ds
 
-    runs = ds.dataset(warehouse / "runs", format="parquet", partitioning="hive").to_table().to_pylist()
+    runs_dir = warehouse / "runs"  # absent when every date failed validation
+    runs = []
+    if runs_dir.is_dir():
+        runs = ds.dataset(runs_dir, format="parquet", partitioning="hive").to_table().to_pylist()
     totals = dict.fromkeys(STAGES, 0.0)
     for run in runs:
         for stage, seconds in json.loads(run["stage_seconds"] or "{}").items():
@@ -161,25 +192,33 @@ def stage_breakdown(warehouse: Path) -> dict:
 
 
 def run_pipeline(subset: Path, processes: int, workdir: Path) -> dict:
-    warehouse = workdir / f"warehouse-p{processes}"
-    cmd = [sys.executable, "-m", "pipeline", "run", "--source", str(subset), "--warehouse", str(warehouse)]
-    if processes > 1:
-        cmd += ["--processes", str(processes)]
-    env = dict(os.environ, GX_ANALYTICS_ENABLED="False")
-    fig = measure(cmd, env=env)
-    failed_dates = re.findall(r"^error: (\d{4}-\d{2}-\d{2}): validation failed", fig.stderr, flags=re.M)
-    if fig.returncode != 0 and not (fig.returncode == 1 and failed_dates):
-        raise RuntimeError(f"pipeline failed ({fig.returncode}):\n{fig.stderr[-3000:]}")
-    if failed_dates:
-        # exit 1: every stage ran for every date, but these were not published; the timing stands,
-        # and the result says which dates to look at rather than losing a long run
-        print(f"[bench] WARNING: {len(failed_dates)} date(s) failed validation: {failed_dates}", flush=True)
-    breakdown = stage_breakdown(warehouse)
+    # a new warehouse for every run: a second run into the same one would be a rerun (warm ingest
+    # index, partitions replaced), and --repeat would take the median of unlike runs
+    warehouse = Path(tempfile.mkdtemp(prefix=f"warehouse-p{processes}-", dir=workdir))
+    try:
+        cmd = [sys.executable, "-m", "pipeline", "run", "--source", str(subset), "--warehouse", str(warehouse)]
+        if processes > 1:
+            cmd += ["--processes", str(processes)]
+        env = dict(os.environ, GX_ANALYTICS_ENABLED="False")
+        fig = measure(cmd, env=env)
+        # pipeline/cli.py report_failures: one `error: YYYY-MM-DD: validation failed for ...` line a date
+        failed_dates = re.findall(r"^error: (\d{4}-\d{2}-\d{2}): validation failed", fig.stderr, flags=re.M)
+        if fig.returncode != 0 and not (fig.returncode == 1 and failed_dates):
+            raise RuntimeError(f"pipeline failed ({fig.returncode}):\n{fig.stderr[-3000:]}")
+        if failed_dates:
+            # exit 1: every stage ran for every date, but these were not published; the timing stands,
+            # and the result says which dates to look at rather than losing a long run
+            print(f"[bench] WARNING: {len(failed_dates)} date(s) failed validation: {failed_dates}", flush=True)
+        breakdown = stage_breakdown(warehouse)
+    finally:
+        shutil.rmtree(warehouse, ignore_errors=True)
     staged = sum(breakdown["stage_seconds"].values())
     # in one process the stages run one after another, so the rest of the wall time is the
-    # process start, imports and the scan for publication dates
+    # process start, imports and the scan for publication dates; a failed date has no runs row,
+    # so its ingest, clean, extract and validate seconds land in the rest too
     if processes == 1:
-        breakdown["stage_seconds"]["start_imports_and_date_scan"] = round(fig.wall_seconds - staged, 2)
+        rest = "start_imports_and_date_scan" + ("_and_failed_dates" if failed_dates else "")
+        breakdown["stage_seconds"][rest] = round(fig.wall_seconds - staged, 2)
     return {**_public(fig), "processes": processes, "failed_validation_dates": failed_dates, **breakdown}
 
 
@@ -215,23 +254,25 @@ def bench_size(
         subset = work / f"corpus-{label}.jsonl"
         size = write_subset(corpus, n, subset)
         print(f"[bench] N={label}: {size['docs']} articles, {size['words']} words", flush=True)
-        result: dict = {"n": label, **size, "baseline": None, "pipeline": {}}
+        result: dict = {"n": label, **size, "baseline": None, "pipeline": {}, "ratios": {}}
+        # bare spaCy parses every text it is given; the pipeline only the dated ones
+        parsed = {"docs": size["dated_docs"], "words": size["dated_words"]}
         if not skip_baseline:
             runs = []
             for i in range(repeat):
                 print(f"[bench] N={label} baseline run {i + 1}/{repeat}", flush=True)
                 runs.append(run_baseline(subset, model))
             result["baseline"] = _summarise(runs, size)
+            _ratios(result)
             save(result)
         for p in processes:
             runs = []
             for i in range(repeat):
                 print(f"[bench] N={label} pipeline --processes {p} run {i + 1}/{repeat}", flush=True)
                 runs.append(run_pipeline(subset, p, work))
-            result["pipeline"][str(p)] = _summarise(runs, size)
+            result["pipeline"][str(p)] = _summarise(runs, parsed)
             _ratios(result)
             save(result)
-        _ratios(result)
         return result
 
 
@@ -259,7 +300,7 @@ def _ratios(result: dict) -> None:
     result["ratios"] = ratios
 
 
-def time_after(setup: str, code: str, repeat: int) -> dict:
+def time_after(setup: str, code: str, repeat: int, env: dict[str, str]) -> dict:
     """Median CPU and wall seconds a fresh interpreter spends on `code` once `setup` has run.
 
     CPU time is the figure to quote on a shared machine: wall time there measures the
@@ -270,8 +311,6 @@ def time_after(setup: str, code: str, repeat: int) -> dict:
         f"{code}\n"
         "print(time.process_time() - c, time.perf_counter() - w)"
     )
-    env = dict(os.environ, AIRFLOW__CORE__LOAD_EXAMPLES="False", PYTHONPATH=str(ROOT))
-    env.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="newsevents-bench-airflow-"))
     cpu, wall = [], []
     for _ in range(repeat):
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
@@ -285,7 +324,17 @@ def bench_dag_parse(repeat: int) -> dict:
     """What parsing the DAG file costs on top of Airflow, as the dag-processor (which has
     Airflow loaded already) pays it: the file is executed after `import airflow.sdk`, and
     after the Airflow parts it uses (timetable, decorators), whose lazy imports any DAG with
-    a cron data-interval timetable would pay."""
+    a cron data-interval timetable would pay.
+
+    Every probe uses the caller's AIRFLOW_HOME (`make bench`: the project's .airflow/), else
+    one temporary folder, removed afterwards (never ~/airflow)."""
+    if os.environ.get("AIRFLOW_HOME"):
+        return _dag_parse_figures(repeat, os.environ["AIRFLOW_HOME"])
+    with tempfile.TemporaryDirectory(prefix="newsevents-bench-airflow-") as home:
+        return _dag_parse_figures(repeat, home)
+
+
+def _dag_parse_figures(repeat: int, airflow_home: str) -> dict:
     dag_file = ROOT / "dags" / "news_events.py"
     load_dag = (
         "import importlib.util, sys\n"
@@ -299,15 +348,15 @@ def bench_dag_parse(repeat: int) -> dict:
         "CronDataIntervalTimetable('0 0 * * *', timezone='UTC')"
     )
     heavy = "print(sorted(k for k in ('spacy','great_expectations','pyarrow','pandas') if k in sys.modules))"
-    env = dict(os.environ, AIRFLOW__CORE__LOAD_EXAMPLES="False", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, AIRFLOW__CORE__LOAD_EXAMPLES="False", PYTHONPATH=str(ROOT), AIRFLOW_HOME=airflow_home)
     loaded = subprocess.run(
         [sys.executable, "-c", f"{load_dag}\n{heavy}"], capture_output=True, text=True, env=env, check=True
     ).stdout.strip()
     return {
         "repeat": repeat,
-        "import_airflow_sdk": time_after("", "import airflow.sdk", repeat),
-        "dag_file_after_airflow_sdk": time_after("import airflow.sdk", load_dag, repeat),
-        "dag_file_after_airflow_parts_it_uses": time_after(airflow_parts, load_dag, repeat),
+        "import_airflow_sdk": time_after("", "import airflow.sdk", repeat, env),
+        "dag_file_after_airflow_sdk": time_after("import airflow.sdk", load_dag, repeat, env),
+        "dag_file_after_airflow_parts_it_uses": time_after(airflow_parts, load_dag, repeat, env),
         "heavy_modules_after_dag_import": loaded.splitlines()[-1],
     }
 
@@ -328,11 +377,11 @@ def markdown_table(results: list[dict]) -> str:
     for r in results:
         rows = []
         if r["baseline"]:
-            rows.append(("bare spaCy", r["baseline"]))
-        rows += [(f"pipeline, {p} process(es)", f) for p, f in r["pipeline"].items()]
-        for name, f in rows:
+            rows.append(("bare spaCy", r["words"], r["baseline"]))
+        rows += [(f"pipeline, {p} process(es)", r["dated_words"], f) for p, f in r["pipeline"].items()]
+        for name, words, f in rows:
             lines.append(
-                f"| {r['n']} | {r['words']} | {name} | {f['median_wall_seconds']} | {f['docs_per_second']} | "
+                f"| {r['n']} | {words} | {name} | {f['median_wall_seconds']} | {f['docs_per_second']} | "
                 f"{f['words_per_second']} | {f['median_peak_rss_mb']} | {f['median_peak_tree_rss_mb']} |"
             )
     return "\n".join(lines)
@@ -353,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dag-parse-repeat", type=int, default=5, help="interpreter starts per DAG-parse figure")
     parser.add_argument("--results", default=str(RESULTS), help="folder for the result JSON files")
     args = parser.parse_args(argv)
+    # a TERM unwinds like Ctrl-C: the child being measured is stopped and the temp folders go
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     results_dir = Path(args.results)
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -385,7 +436,6 @@ def main(argv: list[str] | None = None) -> int:
             (results_dir / f"throughput-{result['n']}.json").write_text(json.dumps(result, indent=2) + "\n")
 
         result = bench_size(corpus, n, processes, args.repeat, args.model, args.skip_baseline, save)
-        save(result)
         print(f"[bench] N={result['n']}: {json.dumps(result['ratios'])}", flush=True)
         results.append(result)
     print(markdown_table(results))

@@ -197,11 +197,22 @@ def wait_for_dag(env: dict[str, str], timeout: float = 180) -> None:
     raise RuntimeError(f"DAG {DAG_ID} was not parsed within {timeout:.0f}s: run `airflow dags list-import-errors`")
 
 
-def list_runs(env: dict[str, str]) -> list[dict]:
-    """Every run of the DAG (run_id, state, logical_date, run_type, data interval)."""
+def list_runs(
+    env: dict[str, str], run_type: str | None = None, start: dt.date | None = None, end: dt.date | None = None
+) -> list[dict]:
+    """The runs of the DAG (run_id, state, logical_date, run_type, data interval), optionally only
+    those of `run_type` with a logical date on [start, end]: the api-server filters, so a poll
+    pages through the runs asked for, not through every run the metadata DB holds."""
+    query = "limit=100&order_by=id"
+    if run_type:
+        query += f"&run_type={run_type}"
+    if start:
+        query += f"&logical_date_gte={start.isoformat()}T00:00:00Z"
+    if end:
+        query += f"&logical_date_lt={(end + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
     runs: list[dict] = []
     while True:
-        status, page = api(env, "GET", f"/api/v2/dags/{DAG_ID}/dagRuns?limit=100&offset={len(runs)}&order_by=id")
+        status, page = api(env, "GET", f"/api/v2/dags/{DAG_ID}/dagRuns?{query}&offset={len(runs)}")
         if status != 200:
             raise RuntimeError(f"listing runs of {DAG_ID} failed ({status}): {page}")
         # the REST API calls it dag_run_id; the CLI and the rest of this project say run_id
@@ -249,7 +260,7 @@ def backfill(
     while time.monotonic() < deadline:
         runs = [
             r
-            for r in list_runs(env)
+            for r in list_runs(env, "backfill", start, end)
             if r.get("run_type") == "backfill"
             and start.isoformat() <= str(r.get("logical_date", ""))[:10] <= end.isoformat()
         ]

@@ -77,7 +77,8 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 install_missing
 for port in "$PG_PORT" "$REDIS_PORT"; do
