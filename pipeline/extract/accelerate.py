@@ -17,9 +17,9 @@ output (POS for the trigger patterns, lemmas for the lexicon) but not that cost.
 
 tests/test_extract.py::test_fast_components_match_spacy checks token by token (POS, TAG, MORPH,
 LEMMA, DEP, heads, entities) that a pipeline with them gives the same annotations as the
-original; the benchmark does the same on corpus articles. Any pattern the index cannot read (a
-predicate other than equality, IN, NOT_IN or REGEX) goes to the fallback Matcher, so an unknown
-model degrades to spaCy's own speed, never to different output.
+original; benchmarks/extract_speed.py does the same on corpus articles and times both. Any
+pattern the index cannot read (a predicate other than equality, IN, NOT_IN or REGEX) goes to
+the fallback Matcher, so an unknown model degrades to spaCy's own speed, never to different output.
 """
 
 from __future__ import annotations
