@@ -12,41 +12,37 @@ your choice (outside the repo) for reading.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks.corpus import DEFAULT_CORPUS, dated_records
 from pipeline.clean import clean_documents
-from pipeline.ingest import parse_date
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "world_news.jsonl.gz"
 RESULTS = ROOT / "benchmarks" / "results" / "clean_report.json"
 HEAVY_SHARE = 0.40
 
 
 def first_dated(corpus: Path, n: int) -> list[dict]:
+    """The first n dated articles with a text, as the documents clean_documents takes."""
     out = []
-    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            day, _ = parse_date(rec.get("published_date"))
-            if day is None or not rec.get("text"):
-                continue
-            out.append(
-                {
-                    "doc_id": rec["id"],
-                    "published_date": day,
-                    "raw_text": rec["text"],
-                    "title": rec.get("title"),
-                    "outlet": rec.get("outlet"),
-                }
-            )
-            if len(out) == n:
-                break
+    for rec, day in dated_records(corpus):
+        if not rec.get("text"):
+            continue
+        out.append(
+            {
+                "doc_id": rec["id"],
+                "published_date": day,
+                "raw_text": rec["text"],
+                "title": rec.get("title"),
+                "outlet": rec.get("outlet"),
+            }
+        )
+        if len(out) == n:
+            break
     return out
 
 

@@ -10,38 +10,21 @@ when it is absent. The listing goes outside the project because it quotes articl
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import re
 import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.corpus import DEFAULT_CORPUS, first_dated
+
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "world_news.jsonl.gz"
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def first_dated(path: Path, n: int, skip: int = 0) -> list[dict]:
-    out = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            if DATE.match(rec.get("published_date") or "") and not rec["published_date"].startswith("0"):
-                if skip:
-                    skip -= 1
-                    continue
-                out.append(rec)
-                if len(out) == n:
-                    break
-    return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--skip", type=int, default=0, help="dated articles to skip first")
-    ap.add_argument("--corpus", default=str(CORPUS))
+    ap.add_argument("--corpus", default=str(DEFAULT_CORPUS))
     ap.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "extract_sample.txt"))
     args = ap.parse_args()
     corpus = Path(args.corpus)

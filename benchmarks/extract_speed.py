@@ -32,7 +32,8 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from benchmarks.extract_sample import CORPUS, first_dated
+    from benchmarks.corpus import DEFAULT_CORPUS as CORPUS
+    from benchmarks.corpus import first_dated
 
     if not CORPUS.exists():
         print(f"corpus not found at {CORPUS}: this benchmark needs ../shared/corpus (not part of a clone)")

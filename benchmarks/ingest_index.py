@@ -23,10 +23,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks.corpus import DEFAULT_CORPUS
 from pipeline.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "world_news.jsonl.gz"
 RESULTS = ROOT / "benchmarks" / "results" / "ingest_index.json"
 MAX_BYTES = 5 * 1024 * 1024
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gzip
 import json
 import platform
 import re
@@ -22,8 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.corpus import DEFAULT_CORPUS, dated_records
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "world_news.jsonl.gz"
 RESULT = ROOT / "benchmarks" / "results" / "resolvers.json"
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
@@ -31,18 +31,12 @@ SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 def corpus_sentences(path: Path, limit: int) -> list[tuple[str, dt.date]]:
     """The first `limit` sentences (20 to 400 characters) of the corpus articles that have a usable date."""
     out: list[tuple[str, dt.date]] = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            record = json.loads(line)
-            try:
-                published = dt.date.fromisoformat(record.get("published_date") or "")
-            except ValueError:
-                continue
-            for sentence in SENTENCE_SPLIT.split(record.get("text") or ""):
-                if 20 <= len(sentence) <= 400:
-                    out.append((sentence, published))
-                    if len(out) >= limit:
-                        return out
+    for record, published in dated_records(path):
+        for sentence in SENTENCE_SPLIT.split(record.get("text") or ""):
+            if 20 <= len(sentence) <= 400:
+                out.append((sentence, published))
+                if len(out) >= limit:
+                    return out
     return out
 
 

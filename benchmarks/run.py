@@ -34,8 +34,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from benchmarks.corpus import DEFAULT_CORPUS, record_date
+from pipeline import HEAVY_MODULES
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "world_news.jsonl.gz"
 RESULTS = Path(__file__).resolve().parent / "results"
 STAGES = ("ingest", "clean", "extract", "validate", "publish")
 
@@ -52,17 +54,6 @@ class ProcessFigures:
     stderr: str = field(repr=False, default="")
 
 
-def has_valid_date(record: dict) -> bool:
-    """Ingest's rule for a record (pipeline.ingest.decide_date): its `published_date`, else an
-    in-text `date ...` header, parsed by pipeline.ingest.parse_date."""
-    from pipeline.ingest import header_date_of, parse_date
-
-    value = record.get("published_date")
-    if value is None or not str(value).strip():
-        value = header_date_of(str(record.get("text") or ""))
-    return parse_date(value)[0] is not None
-
-
 def write_subset(corpus: Path, n: int | None, target: Path) -> dict:
     """The first `n` records with a valid date (every record when n is None) as plain JSON Lines.
 
@@ -74,7 +65,7 @@ def write_subset(corpus: Path, n: int | None, target: Path) -> dict:
             if not line.strip():
                 continue
             record = json.loads(line)
-            dated = has_valid_date(record)
+            dated = record_date(record) is not None
             if n is not None and not dated:
                 continue
             dst.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -347,7 +338,7 @@ def _dag_parse_figures(repeat: int, airflow_home: str) -> dict:
         "from airflow.sdk.exceptions import AirflowSkipException\n"
         "CronDataIntervalTimetable('0 0 * * *', timezone='UTC')"
     )
-    heavy = "print(sorted(k for k in ('spacy','great_expectations','pyarrow','pandas') if k in sys.modules))"
+    heavy = f"print(sorted(k for k in {HEAVY_MODULES!r} if k in sys.modules))"
     env = dict(os.environ, AIRFLOW__CORE__LOAD_EXAMPLES="False", PYTHONPATH=str(ROOT), AIRFLOW_HOME=airflow_home)
     loaded = subprocess.run(
         [sys.executable, "-c", f"{load_dag}\n{heavy}"], capture_output=True, text=True, env=env, check=True

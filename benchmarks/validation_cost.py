@@ -12,7 +12,6 @@ when it is absent. Articles are copied only to a temp folder, never into the pro
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 import logging
 import platform
@@ -21,24 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.corpus import DEFAULT_CORPUS as CORPUS
+from benchmarks.corpus import first_dated
+
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "world_news.jsonl.gz"
 RESULTS = ROOT / "benchmarks" / "results" / "validation_cost.json"
-
-
-def first_dated(n: int) -> list[dict]:
-    out = []
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            try:
-                dt.date.fromisoformat(str(rec.get("published_date") or ""))
-            except ValueError:
-                continue
-            out.append(rec)
-            if len(out) == n:
-                break
-    return out
 
 
 def main(argv: list[str]) -> int:
@@ -56,7 +42,7 @@ def main(argv: list[str]) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="newsevents-valbench-"))
     source = tmp / "articles.jsonl"
-    records = first_dated(n)
+    records = first_dated(CORPUS, n)
     source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     days = sorted({dt.date.fromisoformat(r["published_date"]) for r in records})
     warehouse = tmp / "warehouse"

@@ -184,9 +184,11 @@ def run_days_in_pool(
 ) -> list[dict]:
     """`--processes N`: days and shards on a pool of workers (pipeline/parallel.py), validated in
     batches as in one process; a date that fails validation is not published, the others still
-    run, and PartitionsFailed is raised at the end. event_clusters is rebuilt once, at the end."""
+    run, and PartitionsFailed is raised at the end. event_clusters is rebuilt once at the end, as
+    in one process: also when some dates failed validation, not after a crash or Ctrl-C (a
+    rebuild there would delay the exit and could mask the error; the next run rebuilds it)."""
     from pipeline.parallel import run_partitions_parallel
-    from pipeline.stages import refresh_event_clusters
+    from pipeline.stages import PartitionsFailed, refresh_event_clusters
 
     done: list[dict] = []
 
@@ -194,13 +196,19 @@ def run_days_in_pool(
         done.append(result)
         on_done(result)
 
-    try:
-        return run_partitions_parallel(
-            str(source), settings.warehouse, days, settings, settings.processes, run_id, on_done=record
-        )
-    finally:
+    def refresh() -> None:
         if any(r["counts"].get("documents") for r in done):
             refresh_event_clusters(settings.warehouse)
+
+    try:
+        results = run_partitions_parallel(
+            str(source), settings.warehouse, days, settings, settings.processes, run_id, on_done=record
+        )
+    except PartitionsFailed:
+        refresh()
+        raise
+    refresh()
+    return results
 
 
 def _progress_bar(days: Iterable[dt.date]):

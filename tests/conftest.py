@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import shutil
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-# Airflow reads AIRFLOW_HOME at import: keep every test's Airflow state out of ~ and the repo.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="newsevents-airflow-"))
+# Airflow reads AIRFLOW_HOME at import: keep every test's Airflow state out of ~ and the repo,
+# in a folder made only when none is set, and removed when the session ends.
+if "AIRFLOW_HOME" not in os.environ:
+    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="newsevents-airflow-")
+    atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], ignore_errors=True)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 

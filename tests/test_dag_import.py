@@ -9,6 +9,8 @@ import sys
 
 from conftest import ROOT
 
+from pipeline import HEAVY_MODULES as HEAVY
+
 
 def _dagbag():
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -30,9 +32,6 @@ def test_dag_wiring_and_timetable():
     assert dag.get_task("validate").upstream_task_ids == {"clean", "extract"}
     assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
     assert all(t.retries >= 1 for t in dag.tasks)
-
-
-HEAVY = ("spacy", "thinc", "great_expectations", "pandas", "pyarrow", "pipeline.extract", "pipeline.validate")
 
 
 def test_dag_module_imports_no_heavy_libraries():
