@@ -4,7 +4,7 @@ One `nlp.pipe` pass per batch over the cleaned texts, with the extractor's own s
 (`newsevents_triggers`, `newsevents_quotes`, see components.py) added at the end of the pipeline;
 then, per article, a pass over the marked triggers (events.py) with an in-article entity table
 (entities.py). Evidence offsets are mapped back to the raw text through the removed segments.
-Rules and word lists: rules/lexicon.json. What counts as an event: docs/events.md.
+Triggers: rules/lexicon.json; the rules' word lists: rules/words.json. What counts as an event: docs/events.md.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def load_model(name: str, fast: bool = True):
 
 def extract_events(documents: list[dict], removed: list[dict], model: str, batch_size: int = 64) -> list[dict]:
     """Events of the documents; evidence offsets point into each document's raw text."""
-    from pipeline.extract.events import ArticleExtractor
+    from pipeline.extract.events import extract_article
     from pipeline.extract.lexicon import load_lexicon
 
     nlp = load_model(model)
@@ -65,7 +65,7 @@ def extract_events(documents: list[dict], removed: list[dict], model: str, batch
     for record, doc in zip(documents, nlp.pipe(texts, batch_size=batch_size), strict=True):
         omap = OffsetMap(spans_by_doc.get(record["doc_id"], []))
         try:
-            events.extend(ArticleExtractor(doc, record, omap, lex, EXTRACTOR_VERSION).run())
+            events.extend(extract_article(doc, record, omap, lex, EXTRACTOR_VERSION))
         except Exception as exc:
             # a partial partition would be published as if complete: fail loudly, naming the article
             raise RuntimeError(

@@ -1,7 +1,9 @@
-"""The trigger lexicon (rules/lexicon.json) as frozen sets, loaded once.
+"""The trigger lexicon (rules/lexicon.json) and the rules' word lists (rules/words.json) as
+frozen sets, loaded once.
 
 Word lists are data, not code: adding a reporting verb or a pledge noun is an edit of the JSON
-file, and the Matcher patterns of the spaCy components are built from it.
+file, and the Matcher patterns of the spaCy components are built from it. The word lists the
+places, dates, parties, scene and rule-family modules read are `Lexicon.words[name]`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 RULES_FILE = Path(__file__).resolve().parent / "rules" / "lexicon.json"
+WORDS_FILE = "words.json"  # beside the lexicon file
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Lexicon:
     cancel_verbs: frozenset[str]
     traveller_nouns: frozenset[str]
     cameo: dict
+    words: dict[str, frozenset[str]]  # rules/words.json: list name -> words (the "families" list: names in order)
+    families: tuple[str, ...]  # rule families the driver uses, by registered name
 
     def cameo_code(self, event_type: str, stance: str | None = None, variant: str | None = None) -> str | None:
         """Closest CAMEO code of an event: by stance for statements, by variant (talks, host, money) otherwise."""
@@ -57,7 +62,9 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def load_lexicon(path: str | None = None) -> Lexicon:
-    raw = json.loads(Path(path or RULES_FILE).read_text(encoding="utf-8"))
+    rules_file = Path(path or RULES_FILE)
+    raw = json.loads(rules_file.read_text(encoding="utf-8"))
+    word_lists = json.loads(rules_file.with_name(WORDS_FILE).read_text(encoding="utf-8"))
     verb_type: dict[str, str] = {}
     stance: dict[str, str] = {}
     for etype, words in raw["verbs"].items():
@@ -104,4 +111,6 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         cancel_verbs=fs("cancel_verbs"),
         traveller_nouns=fs("traveller_nouns"),
         cameo=raw["cameo"],
+        words={k: frozenset(v) for k, v in word_lists.items() if not k.startswith("_")},
+        families=tuple(word_lists["families"]),
     )

@@ -179,3 +179,23 @@ def tense_of(tok: Token, lex: Lexicon) -> str:
 
 def in_spans(tok: Token, spans: list[tuple[int, int]]) -> bool:
     return any(s <= tok.i < e for s, e in spans)
+
+
+def pobj_of(prep: Token) -> Token | None:
+    """The object of a preposition ("in [Moscow]"), or None."""
+    return next((p for p in prep.children if p.dep_ == "pobj"), None)
+
+
+def path_up(t: Token, stop: Token) -> list[Token]:
+    """The heads from `t` up to (not including) `stop`, at most 12."""
+    path = []
+    cur = t
+    while cur.head is not cur and cur.head.i != stop.i and len(path) < 12:
+        cur = cur.head
+        path.append(cur)
+    return path
+
+
+def is_definite(tok: Token, determiners: frozenset[str]) -> bool:
+    """A noun with a definite determiner or a possessor: "the summit", "his trip"."""
+    return any((ch.dep_ == "det" and ch.lower_ in determiners) or ch.dep_ == "poss" for ch in tok.children)

@@ -1,0 +1,29 @@
+"""Agreements: "signed a deal", "agreed to", "ratified the treaty" ("struck" a target is military)."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from pipeline.extract.context import ArticleContext
+from pipeline.extract.families.registry import register_family
+from pipeline.extract.records import Candidate
+
+
+@register_family("agreement")
+def agreement(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate | None:
+    lex = ctx.lex
+    obj = next((c for c in tok.children if c.dep_ in {"dobj", "nsubjpass"}), None)
+    if lemma == "agree":
+        agree_preps = ctx.words["agree_preps"]
+        if any(c.dep_ == "xcomp" or c.dep_ == "prep" and c.lower_ in agree_preps for c in tok.children):
+            return Candidate("agreement", tok, [tok])
+        if any(c.dep_ == "ccomp" for c in tok.children):
+            return Candidate("statement", tok, [tok], stance="support")  # "agrees that ..." is a view
+        return None
+    if lemma == "ratify" and obj is not None:
+        return Candidate("agreement", tok, [tok])
+    if obj is not None and obj.lemma_.lower() in lex.agreement_objects:
+        return Candidate("agreement", tok, [tok])
+    if lemma == "strike" and obj is not None:
+        return Candidate("military", tok, [tok])
+    return None

@@ -1,0 +1,54 @@
+"""Nominal triggers: "the summit", "his visit to Seoul", "a phone call", "talks"."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from pipeline.extract.context import ArticleContext
+from pipeline.extract.families.registry import register_family
+from pipeline.extract.places import destination
+from pipeline.extract.records import Candidate
+from pipeline.extract.scene import summit_key
+from pipeline.extract.syntax import is_definite
+
+
+@register_family("nominal")
+def nominal(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate | None:
+    lex = ctx.lex
+    w = ctx.words
+    if tok.dep_ in {"dobj", "nsubjpass"} and tok.head.lemma_.lower() in lex.cancel_verbs:
+        return None  # "cancelled his trip", "the meeting was postponed"
+    if any(c.dep_ == "amod" and c.lower_ in w["not_speech_modifiers"] for c in tok.children):
+        return None  # "free speech", "hate speech"
+    if tok.dep_ == "pobj" and tok.head.lower_ in lex.temporal_preps and is_definite(tok, w["definite_determiners"]):
+        return None  # "after the Cairo address": a time reference to an act reported before
+    if etype == "meeting" and lemma == "talk" and tok.tag_ != "NNS":
+        return None
+    if etype == "meeting" and lemma == "call":
+        if not any(c.lower_ in w["call_media"] for c in tok.lefts):
+            return None
+        if tok.dep_ == "pobj" and tok.head.lower_ in w["call_source_preps"]:
+            return None  # "information from tapped phone calls"
+        c = Candidate("meeting", tok, [tok], variant="phone", nominal=True)
+        return with_light_verb(ctx, c)
+    if etype == "speech" and lemma == "address" and any(c.lower_ in w["not_address_modifiers"] for c in tok.lefts):
+        return None
+    if etype == "summit" and tok.tag_ == "NNS" and not is_definite(tok, w["definite_determiners"]):
+        return None  # "a scholar on G-20 summits": summits in general
+    c = Candidate(etype, tok, [tok], nominal=True)
+    if etype == "meeting" and lemma in w["talk_nouns"]:
+        c.variant = "talks"
+    if etype == "visit":
+        c.destination = destination(ctx, tok, lemma)
+    if etype == "summit":
+        c.summit_key = summit_key(ctx, tok)
+    return with_light_verb(ctx, c)
+
+
+def with_light_verb(ctx: ArticleContext, c: Candidate) -> Candidate:
+    """ "held talks", "paid a visit", "delivered a speech": the verb is part of the act."""
+    tok = c.trigger
+    if tok.dep_ == "dobj" and tok.head.pos_ == "VERB" and tok.head.lemma_.lower() in ctx.lex.light_verbs:
+        c.keys.insert(0, tok.head)
+        c.nominal = False
+    return c

@@ -1,0 +1,20 @@
+"""Visits: a trip with a destination ("traveled to Russia", "arrived in Pyongyang")."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from pipeline.extract.context import ArticleContext
+from pipeline.extract.families.registry import register_family
+from pipeline.extract.places import destination
+from pipeline.extract.records import Candidate
+
+
+@register_family("visit")
+def visit(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate | None:
+    dest = destination(ctx, tok, lemma)
+    if dest is None:
+        return None
+    c = Candidate("visit", tok, [tok])
+    c.destination = dest
+    return c

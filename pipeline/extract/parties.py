@@ -1,0 +1,186 @@
+"""Who: the actor of a candidate act and its parties (counterparts, targets, recipients), from
+the parse and the in-article entity table."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from pipeline.extract import resolvers
+from pipeline.extract.context import ArticleContext
+from pipeline.extract.records import Candidate
+from pipeline.extract.resolvers import Resolved
+from pipeline.extract.syntax import PLACE_PREPS, agent_token, governing_verb, path_up, pobj_of
+
+# the role a party named on the act's own clause plays, by event type (else "counterpart")
+ROLE_BY_TYPE = {"statement": "target", "pledge": "recipient", "aid": "recipient", "speech": "target"}
+
+Party = tuple[Resolved, str]
+
+
+def arguments(ctx: ArticleContext, c: Candidate) -> None:
+    """Fill the candidate's actor and participants."""
+    if c.absorbed:
+        return
+    ents = ctx.entities
+    lex = ctx.lex
+    tok = c.trigger
+    actor_tok = None
+    if c.nominal:
+        poss = next((ch for ch in tok.children if ch.dep_ == "poss"), None)
+        by = next((ch for ch in tok.children if ch.dep_ in {"prep", "agent"} and ch.lower_ == "by"), None)
+        if poss is not None:
+            actor_tok = poss
+        elif by is not None:
+            actor_tok = pobj_of(by)
+        elif tok.dep_ not in {"nsubj", "nsubjpass"}:
+            verb = governing_verb(tok)
+            actor_tok = agent_token(verb) if verb is not None else None
+    else:
+        actor_tok = agent_token(c.keys[0])
+        if (
+            actor_tok is not None
+            and actor_tok.dep_ == "nsubjpass"
+            and actor_tok.head.i == c.keys[0].i
+            and c.etype == "statement"
+        ):
+            # "Romney was criticised for ...": the subject is the target, the critic is unnamed
+            c.actor_text = "__generic__"
+            return
+    if actor_tok is not None:
+        if actor_tok.lemma_.lower() in lex.generic_sources and c.etype in {"statement", "pledge"}:
+            c.actor = []
+            c.actor_text = "__generic__"
+            return
+        c.actor = ents.resolve(actor_tok)
+        c.actor_head = actor_tok
+        c.animate = bool(c.actor) or animate(ctx, actor_tok)
+        c.actor_text = " ".join(t.text for t in actor_tok.subtree if t.i <= actor_tok.i or t.dep_ in {"flat"})
+    parties: list[Party] = [(e, "counterpart") for e in c.actor[1:]]
+    c.actor = c.actor[:1]
+    role = ROLE_BY_TYPE.get(c.etype, "counterpart")
+    for key in c.keys:
+        for child in key.children:
+            parties += parties_of(ctx, child, c, role)
+    if c.etype in {"statement"}:
+        for key in c.keys:
+            parties += content_parties(ctx, key, c)
+    if c.etype in {"summit", "meeting", "agreement"} and not parties:
+        # "a roundtable on technology cooperation with Japanese Prime Minister Fumio Kishida"
+        for t in tok.subtree:
+            if t.dep_ == "prep" and t.lower_ == "with" and t.head.i != tok.i:
+                parties += pobj_parties(ctx, t, "counterpart")
+    seen = {e.name for e in c.actor}
+    for e, r in parties:
+        if e.kind == "place" or e.name in seen:
+            continue
+        if c.actor and e.country and e.country == c.actor[0].country and e.kind == c.actor[0].kind == "country":
+            continue
+        seen.add(e.name)
+        c.participants.append((e, r))
+    if c.etype in {"summit", "meeting", "agreement", "visit"}:
+        # the parties of a meeting are what a later "they" in the sentence points to
+        ents.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants)]))
+
+
+def is_traveller(ctx: ArticleContext, c: Candidate) -> bool:
+    """A visit is an official's trip: a named person, an office holder or a delegation."""
+    if c.actor and c.actor[0].kind == "person":
+        return True
+    head = c.actor_head
+    return head is not None and head.lemma_.lower() in ctx.lex.traveller_nouns
+
+
+def animate(ctx: ArticleContext, tok: Token) -> bool:
+    """An unresolved agent that can still act: a named one, or an office, body or group."""
+    if tok.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"}:
+        return True
+    if tok.lower_ in ctx.words["inanimate_pronouns"]:
+        return False
+    lemma = tok.lemma_.lower()
+    return lemma in ctx.lex.animate_nouns or lemma in ctx.lex.person_titles
+
+
+def parties_of(ctx: ArticleContext, child: Token, c: Candidate, role: str) -> list[Party]:
+    """The parties a child of the act's key token names ("met [Xi]", "talks [with] X", "aid [to] Y")."""
+    dep = child.dep_
+    out: list[Party] = []
+    if dep in {"dobj", "dative", "iobj"}:
+        if c.etype == "visit":
+            return out
+        if c.etype in {"pledge", "aid"} and dep == "dobj" and child.pos_ == "NOUN":
+            for p in child.children:  # "vowed support for Putin", "assistance to Ukraine"
+                if p.dep_ == "prep" and p.lower_ in ctx.words["support_preps"]:
+                    out += pobj_parties(ctx, p, role)
+            return out
+        out += [(e, role) for e in ctx.entities.resolve(child)]
+    elif dep == "prep":
+        word = child.lower_
+        if word in ctx.words["party_preps"] and not (
+            c.etype in {"visit"} and word in ctx.words["destination_party_preps"]
+        ):
+            if word == "on" and c.etype != "statement":
+                return out
+            out += pobj_parties(ctx, child, role)
+    elif dep in {"compound", "nmod"} and c.etype in {"summit", "meeting"}:
+        out += [(e, "counterpart") for e in ctx.entities.resolve(child)]
+    return out
+
+
+def pobj_parties(ctx: ArticleContext, prep: Token, role: str) -> list[Party]:
+    """The parties named by a preposition's object, one per nationality for plural titles."""
+    pobj = pobj_of(prep)
+    if pobj is None:
+        return []
+    found = ctx.entities.resolve(pobj)
+    if pobj.lemma_.lower() in ctx.lex.person_titles and pobj.tag_ in {"NNS", "NNPS"}:
+        several = plural_titles(ctx, pobj)
+        if len(several) > len(found):
+            found = several
+    return [(e, role) for e in found]
+
+
+def plural_titles(ctx: ArticleContext, tok: Token) -> list[Resolved]:
+    """ "his South Korean and Japanese counterparts": one party per nationality."""
+    out = []
+    for child in tok.children:
+        if child.dep_ in {"amod", "compound", "nmod"}:
+            for t in [child] + [g for g in child.subtree if g.dep_ == "conj"]:
+                code = resolvers.country_of(t.text) or (
+                    resolvers.country_of(" ".join(x.text for x in t.subtree if x.dep_ != "conj" and x.dep_ != "cc"))
+                )
+                if code:
+                    out.append(Resolved(f"{t.text} {tok.text}", code, "person"))
+    if not out:
+        for ent in ctx.entities.ents:
+            if ent.label_ in {"NORP", "GPE"} and ent.end <= tok.i and ent.start >= tok.left_edge.i:
+                code = resolvers.country_of(ent.text)
+                if code:
+                    out.append(Resolved(f"{ent.text} {tok.text}", code, "person"))
+    return out
+
+
+def content_parties(ctx: ArticleContext, key: Token, c: Candidate) -> list[Party]:
+    """Who a statement is about: the parties named as nouns in its content clause; not places of
+    the event, not nationality adjectives ("Ukrainian forces"), not the content of another
+    speaker's statement nested in it ("as intelligence reports have confirmed that ...")."""
+    out = []
+    keys = {k.i for k in c.keys}
+    ents = ctx.entities
+    sent_index = ctx.sent_index
+    for t in key.subtree:
+        if t.i == key.i or sent_index[t.i] != sent_index[key.i]:
+            continue
+        if t.dep_ == "pobj" and t.head.lower_ in PLACE_PREPS and t.head.head.i in keys:
+            continue
+        m = ents.mention_at(t.i)
+        if m is None or m.start != t.i and ents.mention_at(t.i - 1) is m:
+            continue
+        if t.ent_type_ == "NORP" and t.dep_ in {"amod", "compound", "nmod"}:
+            continue
+        if any(a.i in ctx.other_statement_keys and a.i not in keys for a in path_up(t, key)):
+            continue
+        if m.entity.kind in {"person", "country", "organisation", "group"} and m.entity.country:
+            if t.ent_type_ in {"GPE", "LOC"} and t.head.lower_ in PLACE_PREPS:
+                continue
+            out.append((m.entity, "target"))
+    return out
