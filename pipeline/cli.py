@@ -323,12 +323,30 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if not gold.is_file():
         raise UsageError(f"gold file {gold} not found: give a JSON Lines file such as gold/seed_events.jsonl")
     warehouse = check_existing_warehouse(Path(args.warehouse or settings.warehouse))
+    if (args.json or args.out) and not args.explain:
+        raise UsageError("--json and --out go with --explain (the score itself is always printed as JSON)")
     report = evaluate(gold, warehouse)
-    print(json.dumps({k: report[k] for k in ("precision", "recall", "f1", "arguments")}, indent=2))
+    if args.explain:
+        write_explanation(gold, warehouse, args.json, args.out)
+    if not args.explain or args.out:  # a report on stdout already holds the score
+        print(json.dumps({k: report[k] for k in ("precision", "recall", "f1", "arguments")}, indent=2))
     if args.min_f1 is not None and report["f1"] < args.min_f1:
         print(f"error: F1 {report['f1']:.3f} is below --min-f1 {args.min_f1}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def write_explanation(gold: Path, warehouse: Path, as_json: bool, out: str | None) -> None:
+    """The --explain report (Markdown, or JSON) to a file, else to stdout."""
+    from pipeline.evaluate import explain, render_markdown
+
+    explained = explain(gold, warehouse)
+    text = json.dumps(explained, indent=2, default=str) + "\n" if as_json else render_markdown(explained)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"error report: {out}", file=sys.stderr)
+    else:
+        print(text, end="")
 
 
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
@@ -491,6 +509,14 @@ def add_evaluate_parser(sub) -> None:
     p.add_argument("gold", help="gold events JSON Lines, e.g. gold/seed_events.jsonl")
     p.add_argument("warehouse", nargs="?", help=f"warehouse root (default ./warehouse; {env_name('warehouse')})")
     p.add_argument("--min-f1", type=float, help="exit 1 when F1 is below this")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="also write an error report: per argument, false positives and misses, each case with its "
+        "sentence and the predicted and gold values, most frequent kinds first",
+    )
+    p.add_argument("--json", action="store_true", help="with --explain: the report as JSON instead of Markdown")
+    p.add_argument("--out", metavar="FILE", help="with --explain: write the report here (default: stdout)")
 
 
 def add_settings_parser(sub) -> None:

@@ -185,7 +185,13 @@ EVENTS = Table(
             "End offset (exclusive) of the evidence in documents.raw_text.",
             False,
         ),
-        Column("confidence", pa.float64(), "Extractor confidence, 0 to 1.", False),
+        Column(
+            "confidence",
+            pa.float64(),
+            "Probability, 0 to 1, that the event is right (matches a gold event under the gold rules), "
+            "calibrated per event type on the development set (docs/events.md, Confidence calibration).",
+            False,
+        ),
         Column(
             "cluster_id",
             pa.string(),

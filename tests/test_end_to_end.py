@@ -50,6 +50,9 @@ def test_seed_score_holds_the_floor(seed_warehouse):
     assert report["arguments"]["parties_f1"] >= 0.90, report
     assert report["arguments"]["date"] >= 0.90, report
     assert report["arguments"]["amount"] == 1.0, report
+    # the scorer scores status since issue 11, and leaves out documents the gold does not cover
+    assert report["arguments"]["status"] >= 0.90, report
+    assert report["outside_gold_documents"] == 0, report
 
 
 def test_rerun_gives_identical_tables(seed_warehouse, tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
+from pipeline.extract.calibration import calibrate_rows
 from pipeline.offsets import OffsetMap
 
 EXTRACTOR_VERSION = "0.2.0"
@@ -50,8 +51,13 @@ def load_model(name: str, fast: bool = True):
     return nlp
 
 
-def extract_events(documents: list[dict], removed: list[dict], model: str, batch_size: int = 64) -> list[dict]:
-    """Events of the documents; evidence offsets point into each document's raw text."""
+def extract_events(
+    documents: list[dict], removed: list[dict], model: str, batch_size: int = 64, calibrated: bool = True
+) -> list[dict]:
+    """Events of the documents; evidence offsets point into each document's raw text.
+
+    `confidence` is calibrated (calibration.py); `calibrated=False` keeps the raw score, which is
+    what benchmarks/calibrate.py fits the calibration on."""
     from pipeline.extract.events import extract_article
     from pipeline.extract.lexicon import load_lexicon
 
@@ -73,4 +79,5 @@ def extract_events(documents: list[dict], removed: list[dict], model: str, batch
                 "the partition is not published. Report it with that article, or quarantine the file and rerun."
             ) from exc
     seen: set[str] = set()
-    return [e for e in events if not (e["event_id"] in seen or seen.add(e["event_id"]))]
+    events = [e for e in events if not (e["event_id"] in seen or seen.add(e["event_id"]))]
+    return calibrate_rows(events) if calibrated else events
