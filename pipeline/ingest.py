@@ -4,6 +4,9 @@ exports, or both) into document records with a publication date, and account for
 Every input ends as exactly one of: a document, an exact duplicate of a document (a
 `quarantine` row with reason `duplicate`, counted under `duplicates`), or a quarantine row
 with another reason. Nothing is dropped silently: `inputs = documents + duplicates + quarantined`.
+One bad input never stops the source: whatever its bytes (cut-off or corrupt gzip, lone
+surrogates, absurd nesting, a FIFO, a file we may not read), it is one quarantine row naming
+the file and the line, and reading stays bounded in memory and time (`Limits`, `read_lines`).
 
 The work is split in two so that a run for one date does not pay for the whole folder:
 
@@ -646,7 +649,7 @@ def _authors(rec: dict) -> tuple[str | None, tuple[str, str] | None]:
     """`authors` as one byline: a string, or a list of strings joined by ', '."""
     value = rec.get("authors")
     if value is None or isinstance(value, str):
-        return _str_or_none(value), value and _text_problem("authors", value)
+        return _str_or_none(value), _text_problem("authors", value) if value else None
     if isinstance(value, list) and all(isinstance(a, str) for a in value):
         joined = ", ".join(a.strip() for a in value if a.strip())
         return _str_or_none(joined), _text_problem("authors", joined)
