@@ -33,7 +33,12 @@ def _settings():
     start_date=datetime(2012, 1, 1),
     catchup=False,
     max_active_runs=int(os.environ.get("NEWSEVENTS_MAX_ACTIVE_RUNS", "2")),
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
+    # a task that hangs (a stuck read, a stuck worker) fails after this and is retried, instead of holding its slot forever
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(seconds=20),
+        "execution_timeout": timedelta(minutes=int(os.environ.get("NEWSEVENTS_TASK_TIMEOUT_MINUTES", "60"))),
+    },
     tags=["news", "events"],
     doc_md=__doc__,
 )

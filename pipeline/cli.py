@@ -76,13 +76,17 @@ def dates_in_source(source: Path, start: dt.date | None, end: dt.date | None, se
 
 def check_source(source: Path) -> Path:
     """The source must be a readable folder or a JSON Lines file (optionally gzipped)."""
+    from pipeline.ingest import is_jsonl_name
+
     if not source.exists():
         raise UsageError(
             f"source {source} does not exist: give a folder of .txt files (+ manifest.csv) or a .jsonl(.gz) "
             f"file with --source or {env_name('source')}"
         )
-    if source.is_file() and not (source.name.endswith(".jsonl") or source.name.endswith(".jsonl.gz")):
-        raise UsageError(f"source {source} is a file but not JSON Lines (.jsonl or .jsonl.gz): give a folder or export")
+    if source.is_file() and not is_jsonl_name(source.name):
+        raise UsageError(
+            f"source {source} is a file but not JSON Lines (.jsonl, .ndjson, gzip or not): give a folder or export"
+        )
     if not os.access(source, os.R_OK) or (source.is_dir() and not os.access(source, os.X_OK)):
         raise UsageError(f"source {source} cannot be read: check its permissions (chmod u+rx) or choose another")
     if source.is_dir():

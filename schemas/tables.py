@@ -242,10 +242,15 @@ QUARANTINE = Table(
         Column(
             "reason",
             pa.string(),
-            "Short machine-readable reason: no_date, bad_date, empty, binary, too_large, outside_source, missing_file, duplicate, bad_record, bad_manifest, unsupported_type.",
+            "Short machine-readable reason: no_date, bad_date, future_date, empty, binary, bad_encoding, too_large, too_long, outside_source, missing_file, link_loop, not_regular_file, unreadable, truncated, corrupt_gzip, duplicate, conflicting_id, bad_record, bad_manifest, conflicting_manifest_rows, unsupported_type, ingest_error (docs/operations.md says what to do for each).",
             False,
         ),
         Column("detail", pa.string(), "What exactly was wrong and what to do."),
+        Column(
+            "line",
+            pa.int64(),
+            "Line where the problem is, in the file source_path names (a JSON Lines record, a manifest row, the line where reading a broken or oversized file stopped); null for a whole file.",
+        ),
     ),
 )
 
