@@ -57,7 +57,7 @@ def emit(
             c.participants = list(prior)
     status = "planned" if tense == "future" or (date is not None and date[0] > ctx.published) else "occurred"
     amounts = [a for a in c.amounts] or [None]
-    raw_start, raw_end = sentence_raw(ctx, sent)
+    raw_start, raw_end = sentence_raw(ctx, quoted_span(ctx, s_index, sent) if c.etype == "statement" else sent)
     actor = c.actor[0] if c.actor else None
     if actor is not None and actor.kind == "person":
         ctx.entities.note_agent(c.trigger.i, actor)
@@ -110,6 +110,26 @@ def emit(
             [p for p in c.participants if p[1] == "recipient"] if c.etype == "pledge" else None,
         )
     )
+
+
+def quoted_span(ctx: ArticleContext, s_index: int, sent: Span) -> Span:
+    """The sentence, or, where the words said stand before it, from their start: a quote that
+    began in an earlier sentence ("... continues. It is a human issue," he said.) or a
+    quotation paragraph attributed by a bare tag after it ("Rep. X said in a statement.")."""
+    start = sent.start
+    for qs, qe in ctx.quote_spans:
+        if qs < sent.start < qe <= sent.end:
+            start = min(start, qs)  # the quote runs into this sentence
+    if start == sent.start and s_index > 0 and not any(sent.start <= qs < sent.end for qs, _ in ctx.quote_spans):
+        prev = ctx.sents[s_index - 1]
+        if prev.text.rstrip().endswith(tuple(ctx.words["closing_quotes"])) and not _has_content(sent):
+            start = prev.start
+    return ctx.doc[start : sent.end]
+
+
+def _has_content(sent: Span) -> bool:
+    """Whether the reporting sentence says something itself (a clause, an object, a quote)."""
+    return any(t.dep_ in {"ccomp", "parataxis", "dobj", "xcomp"} and t.head.dep_ == "ROOT" for t in sent)
 
 
 def sentence_raw(ctx: ArticleContext, sent: Span) -> tuple[int, int]:
