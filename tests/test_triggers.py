@@ -77,3 +77,9 @@ def test_news_outlets_and_reporters_are_not_speakers():
     assert of_type(run("Xinhua said China would send a delegation to Accra.", TUE), "statement") or of_type(
         run("Xinhua said China would send a delegation to Accra.", TUE), "pledge"
     )
+
+
+def test_cut_a_deal_is_an_agreement_and_dinner_with_a_leader_is_a_meeting():
+    assert of_type(run("Ghana cut a gas deal with Nigeria on Monday.", TUE), "agreement")
+    events = run("The Ghanaian president had dinner with the Nigerian foreign minister on Monday.", TUE)
+    assert of_type(events, "meeting") or of_type(events, "summit")
