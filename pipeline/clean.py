@@ -107,6 +107,8 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("boilerplate", re.compile(r"^Click for more from .{1,60}$", re.I)),
     ("boilerplate", re.compile(r"^Watch the latest video at .{1,60}$", re.I)),
     ("boilerplate", re.compile(r"^Skip (?:Twitter|Facebook|Instagram|YouTube) post\b.*$", re.I)),
+    # a video player's teaser line: "JUST WATCHED <title> Replay More Videos ... MUST WATCH <title> 02:42"
+    ("boilerplate", re.compile(r"^(?:JUST WATCHED|MUST WATCH)\b.{0,300}$")),
     (
         "newsletter",
         re.compile(

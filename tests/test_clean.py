@@ -167,6 +167,7 @@ BODY = (
         ("credits", "* Kofi Boateng contributed from Lagos."),
         ("credits", "This article first appeared on Example Pro at 5:05 p.m. on February 12, 2013."),
         ("boilerplate", "- Follow the Ticker on Twitter: @ExampleTicker"),
+        ("boilerplate", "JUST WATCHED Grid talks in Accra Replay More Videos ... MUST WATCH Grid talks in Accra 02:42"),
     ],
 )
 def test_each_furniture_kind_is_removed_and_logged(kind, junk):

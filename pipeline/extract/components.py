@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.attrs import DEP, LEMMA, POS, TAG
+from spacy.attrs import DEP, LEMMA, LOWER, POS, TAG
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Span
@@ -63,6 +63,7 @@ class TriggerMarker:
         self._verb = strings.add("VERB")
         self._nominal = {strings.add("NOUN"), strings.add("PROPN"), strings.add("ADJ")}
         self._nns = strings.add("NNS")
+        self._propn = strings.add("PROPN")
         self._root = strings.add("ROOT")
         self.dep_matcher = DependencyMatcher(nlp.vocab)
         self.dep_matcher.add(
@@ -84,8 +85,12 @@ class TriggerMarker:
         spans: list[Span] = []
         seen: set[tuple[int, str]] = set()
         if len(doc):
-            for i, (lemma, pos, tag, dep) in enumerate(doc.to_array([LEMMA, POS, TAG, DEP]).tolist()):
-                for label, test in self.by_lemma.get(lemma, ()):
+            for i, (lemma, pos, tag, dep, lower) in enumerate(doc.to_array([LEMMA, POS, TAG, DEP, LOWER]).tolist()):
+                labels = self.by_lemma.get(lemma)
+                if labels is None and pos == self._propn:
+                    # a proper noun keeps its capital in the lemma: "the Summit", "Talks"
+                    labels = self.by_lemma.get(lower)
+                for label, test in labels or ():
                     if test == "nominal":
                         ok = pos in self._nominal
                     elif test == "verb":

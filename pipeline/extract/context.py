@@ -40,6 +40,9 @@ class ArticleContext:
     dates_cache: dict[tuple[int, str], list] = field(default_factory=dict)
     other_statement_keys: set[int] = field(default_factory=set)
     bare_months: dict[tuple[int, int], str] = field(default_factory=dict)
+    press_names: set[frozenset[str]] = field(
+        default_factory=set
+    )  # journalists named so far ("he said" of one is press too)
 
     @classmethod
     def build(cls, doc: Doc, record: dict, omap: OffsetMap, lex: Lexicon, version: str) -> ArticleContext:

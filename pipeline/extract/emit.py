@@ -29,6 +29,12 @@ def emit(
         return  # "refugees coming to the U.S.", "they land in the U.S.": travel, not an official's visit
     if c.actor_text == "__generic__" or not c.actor and not c.animate:
         return  # an act needs an agent: "legislation has the potential", "the port served" are not acts
+    if c.etype in {"statement", "speech"}:
+        if is_press(ctx, c):
+            ctx.press_names.update(name_key(a.name) for a in c.actor if a.kind == "person")
+            return  # a newspaper's or a reporter's own words are reporting, not a party's act (GUIDELINES)
+        if c.actor and name_key(c.actor[0].name) in ctx.press_names:
+            return  # "he said", of a reporter named before
     if c.etype in {"summit", "meeting"} and is_leaders_meeting(ctx, c):
         c.etype = "summit"
     tense = tense_of(c.keys[0], ctx.lex)
@@ -57,7 +63,7 @@ def emit(
             c.participants = list(prior)
     status = "planned" if tense == "future" or (date is not None and date[0] > ctx.published) else "occurred"
     amounts = [a for a in c.amounts] or [None]
-    raw_start, raw_end = sentence_raw(ctx, sent)
+    raw_start, raw_end = sentence_raw(ctx, quoted_span(ctx, s_index, sent) if c.etype == "statement" else sent)
     actor = c.actor[0] if c.actor else None
     if actor is not None and actor.kind == "person":
         ctx.entities.note_agent(c.trigger.i, actor)
@@ -110,6 +116,57 @@ def emit(
             [p for p in c.participants if p[1] == "recipient"] if c.etype == "pledge" else None,
         )
     )
+
+
+def quoted_span(ctx: ArticleContext, s_index: int, sent: Span) -> Span:
+    """The sentence, or, where the words said stand before it, from their start: a quote that
+    began in an earlier sentence ("... continues. It is a human issue," he said.) or a
+    quotation paragraph attributed by a bare tag after it ("Rep. X said in a statement.")."""
+    start = sent.start
+    for qs, qe in ctx.quote_spans:
+        if qs < sent.start < qe <= sent.end:
+            start = min(start, qs)  # the quote runs into this sentence
+    if start == sent.start and s_index > 0 and not any(sent.start <= qs < sent.end for qs, _ in ctx.quote_spans):
+        prev = ctx.sents[s_index - 1]
+        if prev.text.rstrip().endswith(tuple(ctx.words["closing_quotes"])) and not _has_content(sent):
+            start = prev.start
+    return ctx.doc[start : sent.end]
+
+
+def _has_content(sent: Span) -> bool:
+    """Whether the reporting sentence says something itself (a clause, an object, a quote)."""
+    return any(t.dep_ in {"ccomp", "parataxis", "dobj", "xcomp"} and t.head.dep_ == "ROOT" for t in sent)
+
+
+def is_press(ctx: ArticleContext, c: Candidate) -> bool:
+    """The speaker is a news outlet or a journalist: "Reuters notes that", "NPR's Larry Abramson",
+    "the paper's editor writes". State news agencies speak for their governments and are not press
+    here (rules/words.json: news_outlets, state_news_agencies, press_titles)."""
+    head = c.actor_head
+    if head is None:
+        return False
+    w = ctx.words
+    words = [t for t in head.subtree if t.i <= head.i or t.dep_ in {"flat", "appos", "compound"}]
+    text = " ".join(t.text for t in words).lower().removeprefix("the ")
+    if any(agency in text for agency in w["state_news_agencies"]):
+        return False
+    if text in w["news_outlets"] or any(text.endswith(f" {s}") for s in w["news_outlet_suffixes"]):
+        return head.ent_type_ in {"ORG", ""} or head.pos_ == "PROPN"
+    for t in head.subtree:
+        if (
+            t.lemma_.lower() in w["press_titles"]
+            and t.i != head.i
+            or t is head
+            and t.lemma_.lower() in w["press_titles"]
+        ):
+            return True
+        if (
+            t.dep_ == "poss"
+            and " ".join(x.text for x in t.subtree).lower().removeprefix("the ").removesuffix(" 's").removesuffix(" ’s")
+            in w["news_outlets"]
+        ):
+            return True  # "NPR's Larry Abramson"
+    return False
 
 
 def sentence_raw(ctx: ArticleContext, sent: Span) -> tuple[int, int]:

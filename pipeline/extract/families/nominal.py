@@ -31,6 +31,8 @@ def nominal(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidat
             return None  # "information from tapped phone calls"
         c = Candidate("meeting", tok, [tok], variant="phone", nominal=True)
         return with_light_verb(ctx, c)
+    if lemma in w["solo_conference_nouns"] and not _joint(tok, w):
+        return None  # "a press conference" is one side speaking; a joint one, or a peace conference, is a meeting
     if etype == "speech" and lemma == "address" and any(c.lower_ in w["not_address_modifiers"] for c in tok.lefts):
         return None
     if etype == "summit" and tok.tag_ == "NNS" and not is_definite(tok, w["definite_determiners"]):
@@ -52,3 +54,9 @@ def with_light_verb(ctx: ArticleContext, c: Candidate) -> Candidate:
         c.keys.insert(0, tok.head)
         c.nominal = False
     return c
+
+
+def _joint(tok: Token, w: dict) -> bool:
+    """A conference of several parties: not "a press/news conference" unless it is a joint one."""
+    lefts = {c.lower_ for c in tok.subtree if c.i < tok.i}
+    return not (lefts & w["one_side_conference_modifiers"]) or bool(lefts & w["joint_modifiers"])

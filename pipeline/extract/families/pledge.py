@@ -25,6 +25,10 @@ def pledge(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate
 
 @register_family("aid")
 def aid(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate | None:
+    if lemma in ctx.words["approval_verbs"] and any(
+        c.dep_ in {"dobj", "nsubjpass"} and c.lemma_.lower() in ctx.lex.agreement_objects for c in tok.children
+    ):
+        return Candidate("agreement", tok, [tok])  # "approved the deal", "the accord was approved"
     return Candidate("aid", tok, [tok]) if gives_something(ctx, tok) else None
 
 

@@ -23,4 +23,17 @@ def speech(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate
         pobj = pobj_of(prep)
         if pobj is not None and (pobj.lemma_.lower() in lex.audience_nouns or pobj.ent_type_ in {"ORG", "EVENT"}):
             return Candidate("speech", tok, [tok])
+    if lemma == "speak" and _with_party(ctx, tok):
+        return Candidate("meeting", tok, [tok], variant="talks")  # "spoke with President X": talks
     return Candidate("statement", tok, [tok], stance="other") if lemma == "speak" else None
+
+
+def _with_party(ctx: ArticleContext, tok: Token) -> bool:
+    """ "spoke with the president", "spoke with Merkel by phone": a party on the other side."""
+    for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ in ctx.words["meeting_preps"]):
+        pobj = pobj_of(prep)
+        if pobj is not None and (
+            pobj.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or pobj.lemma_.lower() in ctx.lex.person_titles
+        ):
+            return True
+    return False

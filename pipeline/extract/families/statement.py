@@ -15,12 +15,27 @@ def call(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate |
     particles = ctx.lex.call_particles.get(lemma, frozenset())
     if any(c.dep_ in {"prep", "prt"} and c.lower_ in particles for c in tok.children):
         return Candidate("statement", tok, [tok], stance="appeal")
+    if lemma == "call" and _names_something(tok):
+        return Candidate("statement", tok, [tok], stance="other")  # "called the move an outrage"
     return None
+
+
+def _names_something(tok: Token) -> bool:
+    """ "called X Y" (a predicative complement after the object), not "called a meeting"/"called him"."""
+    has_object = any(c.dep_ == "dobj" for c in tok.children)
+    return has_object and any(
+        c.dep_ in {"oprd", "xcomp", "ccomp"} and c.pos_ in {"NOUN", "PROPN", "ADJ", "VERB"} for c in tok.children
+    )
 
 
 @register_family("statement")
 def statement(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate | None:
     lex = ctx.lex
+    w = ctx.words
+    if tok.tag_ == "VBG" and tok.dep_ == "advcl" and lemma in w["adjunct_only_reporting_verbs"]:
+        return None  # "..., citing activists": the source of a report, not an act
+    if tok.dep_ in {"xcomp", "pcomp"} and tok.head.lemma_.lower() in w["cessation_heads"]:
+        return None  # "does not force Iran to stop threatening Israel"
     stance = lex.stance.get(lemma, "other")
     if (
         lemma in lex.clause_required
