@@ -36,10 +36,11 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+
+from pipeline.webpage import Page, read_page
 
 log = logging.getLogger("pipeline.ingest")
 
@@ -50,7 +51,7 @@ TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 MANIFEST = "manifest.csv"
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"  # 3: page_date (web pages)
 
 # near-duplicates: word 5-gram shingles, keep the hashes divisible by SKETCH_MOD (a content-defined
 # sample, so two copies of a story keep the same shingles wherever they sit in the text)
@@ -93,6 +94,7 @@ class Fact:
     title: str | None = None
     byline: str | None = None  # a JSON Lines record's `authors`
     header_date: str | None = None
+    page_date: str | None = None  # a web page's own publication date (its meta tags or markup), unparsed
     doc_id: str | None = None
     fixes: str | None = None
     sketch: list[int] = field(default_factory=list)
@@ -174,61 +176,34 @@ def sketch_of(text: str) -> list[int]:
     return sorted({int(x) for x in top[top % SKETCH_MOD == 0]})
 
 
-class _TextOfHtml(HTMLParser):
-    """Collects the text of an HTML document, blocks separated by blank lines, scripts dropped."""
-
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section", "blockquote"}
-    SKIP = {"script", "style", "head"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):  # noqa: ARG002 - HTMLParser's signature
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
+def looks_like_html(text: str) -> bool:
+    """Two or more HTML tags in the first 200,000 characters: a page or a fragment, read as one."""
+    return len(HTML_TAG.findall(text[:200_000])) >= 2
 
 
-def strip_html(text: str) -> str:
-    parser = _TextOfHtml()
-    parser.feed(text)
-    parser.close()
-    joined = "".join(parser.parts)
-    joined = re.sub(r"[ \t]+", " ", joined)
-    joined = re.sub(r" *\n *", "\n", joined)
-    return re.sub(r"\n{3,}", "\n\n", joined).strip() + "\n"
+def fix_text(text: str, fixes: list[str], force_html: bool = False) -> tuple[str, Page | None]:
+    """Repairs every input gets, each one recorded: BOM, CRLF/CR line ends, HTML markup.
 
-
-def fix_text(text: str, fixes: list[str], force_html: bool = False) -> str:
-    """Repairs every input gets, each one recorded: BOM, CRLF/CR line ends, HTML markup."""
+    HTML (a `.html`/`.htm` file, or markup in any text) is read as a web page
+    (pipeline/webpage.py): the text is the page's text layer and the page is returned too,
+    with its article spans and metadata.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
         fixes.append("utf8_bom_removed")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         fixes.append("line_ends_normalised")
-    if force_html or len(HTML_TAG.findall(text[:200_000])) >= 2:
-        text = strip_html(text)
+    if force_html or looks_like_html(text):
+        page = read_page(text)
         fixes.append("html_stripped")
-    elif HTML_ENTITY.search(text):
+        return page.text, page
+    if HTML_ENTITY.search(text):
         unescaped = html.unescape(text)
         if unescaped != text:
             text = unescaped
             fixes.append("html_entities_unescaped")
-    return text
+    return text, None
 
 
 def decode_bytes(data: bytes) -> tuple[str | None, list[str], str | None]:
@@ -252,9 +227,23 @@ def decode_bytes(data: bytes) -> tuple[str | None, list[str], str | None]:
     return text, fixes, None
 
 
-def facts_of_text(fact: Fact, text: str | None, fixes: list[str], problem: str | None, reason: str = "binary") -> Fact:
-    """Fill the content facts of an input from its decoded text."""
+def facts_of_text(
+    fact: Fact,
+    text: str | None,
+    fixes: list[str],
+    problem: str | None,
+    reason: str = "binary",
+    page: Page | None = None,
+) -> Fact:
+    """Fill the content facts of an input from its decoded text (and a web page's metadata, which
+    fills only what a JSON Lines record does not state itself)."""
     fact.read = True
+    if page is not None:
+        fact.title = fact.title or page.title
+        fact.byline = fact.byline or page.byline
+        fact.url = fact.url or page.url
+        fact.outlet = fact.outlet or page.sitename
+        fact.page_date = page.date
     if problem:
         fact.reason, fact.detail = reason, problem
         return fact
@@ -275,11 +264,13 @@ def _stamp(st: os.stat_result) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "ino": st.st_ino}
 
 
-def read_text_file(path: Path, is_html: bool = False) -> tuple[str | None, list[str], str | None]:
+def read_text_file(path: Path, is_html: bool = False) -> tuple[str | None, list[str], str | None, Page | None]:
+    """(text, fixes, problem, web page or None) of a text or HTML file."""
     text, fixes, problem = decode_bytes(path.read_bytes())
+    page = None
     if text is not None:
-        text = fix_text(text, fixes, force_html=is_html)
-    return text, fixes, problem
+        text, page = fix_text(text, fixes, force_html=is_html)
+    return text, fixes, problem, page
 
 
 def facts_of_text_file(path: Path, rel: str, st: os.stat_result, max_bytes: int) -> Fact:
@@ -290,8 +281,8 @@ def facts_of_text_file(path: Path, rel: str, st: os.stat_result, max_bytes: int)
         with path.open("rb") as fh:  # the date header only, so the quarantine row can name its day
             fact.header_date = header_date_of(fh.read(64).decode("utf-8", errors="ignore").lstrip("\ufeff"))
         return fact
-    text, fixes, problem = read_text_file(path, is_html=rel.lower().endswith(HTML_SUFFIXES))
-    return facts_of_text(fact, text, fixes, problem)
+    text, fixes, problem, page = read_text_file(path, is_html=rel.lower().endswith(HTML_SUFFIXES))
+    return facts_of_text(fact, text, fixes, problem, page=page)
 
 
 def _open_binary(path: Path):
@@ -349,19 +340,19 @@ def facts_of_jsonl(path: Path, rel: str, st: os.stat_result, max_bytes: int) -> 
             fact.title = _str_or_none(rec.get("title"))
             authors = rec.get("authors")
             fact.byline = _str_or_none(", ".join(map(str, authors)) if isinstance(authors, list) else authors)
-            text = rec.get("text")
+            text, page = rec.get("text"), None
             if text is not None:
-                text = fix_text(text, fixes)
-            yield facts_of_text(fact, text, fixes, None)
+                text, page = fix_text(text, fixes)
+            yield facts_of_text(fact, text, fixes, None, page=page)
 
 
-def load_record_text(path: Path, facts: list[Fact]) -> dict[str, str]:
+def load_record_text(path: Path, facts: list[Fact]) -> dict[str, tuple[str, Page | None]]:
     """Texts of the given records of one JSON Lines file, reading only their bytes.
 
     A plain file is read by seeking to each record; a gzip file is decompressed up to the
     last record wanted (gzip has no random access), without parsing the other records.
     """
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, Page | None]] = {}
     with _open_binary(path) as fh:
         for fact in sorted(facts, key=lambda f: f.offset or 0):
             fh.seek(fact.offset)
@@ -668,11 +659,14 @@ class Decision:
 
 
 def decide_date(fact: Fact, manifest: dict[str, str]) -> tuple[dt.date | None, str | None, str | None]:
-    """(day, date_source, problem) in order: manifest entry / record field, in-text header."""
+    """(day, date_source, problem) in order: manifest entry / record field, a web page's own date, in-text header."""
     given, source = (manifest.get(fact.file), "manifest") if fact.line is None else (fact.record_date, "record")
     if given:
         day, problem = parse_date(given)
         return day, source, problem and f"{source} date: {problem}"
+    if fact.page_date is not None:
+        day, problem = parse_date(fact.page_date)
+        return day, "page", problem and f"the page's date (meta tags or markup): {problem}"
     if fact.header_date is not None:
         day, problem = parse_date(fact.header_date)
         return day, "text_header", problem and f"in-text date header: {problem}"
@@ -777,15 +771,15 @@ def quarantine_row(d: Decision) -> dict:
     }
 
 
-def load_texts(root: Path, chosen: list[Decision]) -> dict[str, str]:
-    """The texts of the chosen inputs, reading only their files (or their records' bytes)."""
-    texts: dict[str, str] = {}
+def load_texts(root: Path, chosen: list[Decision]) -> dict[str, tuple[str, Page | None]]:
+    """The texts (and web pages) of the chosen inputs, reading only their files (or their records' bytes)."""
+    texts: dict[str, tuple[str, Page | None]] = {}
     records: dict[str, list[Fact]] = defaultdict(list)
     for d in chosen:
         if d.fact.line is None:
-            text, _, _ = read_text_file(root / d.fact.file, is_html=d.fact.file.lower().endswith(HTML_SUFFIXES))
+            text, _, _, page = read_text_file(root / d.fact.file, is_html=d.fact.file.lower().endswith(HTML_SUFFIXES))
             if text is not None:
-                texts[d.fact.source_path] = text
+                texts[d.fact.source_path] = (text, page)
         else:
             records[d.fact.file].append(d.fact)
     for file, facts in records.items():
@@ -793,7 +787,7 @@ def load_texts(root: Path, chosen: list[Decision]) -> dict[str, str]:
     return texts
 
 
-def document_row(d: Decision, text: str) -> dict:
+def document_row(d: Decision, text: str, page: Page | None = None) -> dict:
     return {
         "doc_id": d.fact.doc_id,
         "published_date": d.day,
@@ -808,6 +802,9 @@ def document_row(d: Decision, text: str) -> dict:
         "input_fixes": d.fact.fixes,
         "duplicate_of": d.duplicate_of,
         "raw_text": text,
+        "article_spans": (
+            [{"start": s, "end": e} for s, e in page.article_spans] if page and page.article_spans else None
+        ),
     }
 
 
@@ -870,11 +867,11 @@ def ingest(
     texts = load_texts(listing.root, chosen)
     documents = []
     for d in chosen:
-        text = texts.get(d.fact.source_path)
+        text, page = texts.get(d.fact.source_path, (None, None))
         if text is None or content_id(text) != d.fact.doc_id:
             # changed between the scan and now: never publish text the decisions were not made on
             raise RuntimeError(f"{d.fact.source_path} changed while ingesting; rerun the task")
-        documents.append(document_row(d, text))
+        documents.append(document_row(d, text, page))
     documents.sort(key=lambda r: r["doc_id"])
     quarantine = sorted(
         (quarantine_row(d) for d in decisions if d.reason is not None), key=lambda r: (r["source_path"], r["reason"])
