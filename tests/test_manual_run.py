@@ -39,3 +39,18 @@ def test_range_days_are_the_source_dates_and_skip_done_ones_without_reprocess(se
     built = Settings(source=str(SEEDS), warehouse=str(seed_warehouse))
     assert range_days(manual_run(params, built), built) == list(SEED_DATES)
     assert range_days(manual_run({**params, "reprocess": False}, built), built) == []
+
+
+def test_run_range_publishes_the_dates_of_the_range(tmp_path):
+    from pipeline.manual_run import run_range
+
+    warehouse = tmp_path / "warehouse"
+    settings = Settings(source=str(SEEDS), warehouse=str(warehouse))
+    day = SEED_DATES[0]
+    run = manual_run({"start": day.isoformat(), "end": day.isoformat()}, settings)
+    done = run_range(run, "manual__t", settings)
+    assert done == {"days": [day.isoformat()], "published": [day.isoformat()]}
+    assert [p.name for p in (warehouse / "events").iterdir()] == [f"published_date={day}"]
+    # published now: without reprocess, the same range has nothing left to do
+    again = manual_run({"start": day.isoformat(), "reprocess": False}, settings)
+    assert run_range(again, "manual__u", settings) == {"days": [], "published": []}
