@@ -107,6 +107,8 @@ class _TextLayer(HTMLParser):
         self.current = []
 
     def handle_starttag(self, tag, attrs):  # noqa: ARG002 - HTMLParser's signature
+        if tag == "body":
+            self.hidden.clear()  # a page that never closes its <head> still shows its body
         if self.hidden:
             if tag == self.hidden[-1] and tag not in VOID:
                 self.hidden.append(tag)  # nested element of the same name: wait for its end too
@@ -117,11 +119,10 @@ class _TextLayer(HTMLParser):
         elif tag in CELLS:
             self.current.append(" ")
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag, attrs):  # noqa: ARG002 - HTMLParser's signature
+        """`<br/>` breaks a line; a self-closed element opens nothing (not even `<script/>`)."""
         if not self.hidden and tag in BLOCKS:
             self._flush()
-        elif not self.hidden and tag not in VOID and tag in HIDDEN:
-            return  # `<script/>` opens nothing
 
     def handle_endtag(self, tag):
         if self.hidden:
@@ -171,18 +172,42 @@ def _find(layer: str, pattern: re.Pattern[str], cursor: int) -> tuple[int, int] 
     return None
 
 
+TABLE_ROW = re.compile(r"^\|.*\|\s*$")
+TABLE_RULE = re.compile(r"^[\s|:-]*-[\s|:-]*$")  # the `|---|---|` line under a header row
+LIST_ITEM = re.compile(r"^- ")
+
+
+def pieces(line: str) -> list[str]:
+    """The page text an extracted line stands for: trafilatura writes a table row as
+    `| cell | cell |` (a `|---|` line under the header) and a list item as `- item`, marks the
+    page does not hold."""
+    if TABLE_RULE.match(line):
+        return []
+    if TABLE_ROW.match(line):
+        return [cell.strip() for cell in line.strip().strip("|").split("|") if cell.strip()]
+    return [line]
+
+
+def _place(layer: str, piece: str, cursor: int) -> tuple[int, int] | None:
+    for variant in (piece, LIST_ITEM.sub("", piece)):
+        pattern = _pattern(variant)
+        found = _find(layer, pattern, cursor) if pattern is not None else None
+        if found is not None:
+            return found
+    return None
+
+
 def article_spans(layer: str, paragraphs: list[str]) -> tuple[list[tuple[int, int]], list[str]]:
     """Spans of the layer holding the extracted paragraphs, in layer order, and the paragraphs not found."""
     spans: list[tuple[int, int]] = []
     unmatched: list[str] = []
     cursor = 0
-    for paragraph in paragraphs:
-        pattern = _pattern(paragraph)
-        if pattern is None:
+    for piece in (p for paragraph in paragraphs for p in pieces(paragraph)):
+        if not piece.split():
             continue
-        found = _find(layer, pattern, cursor)
+        found = _place(layer, piece, cursor)
         if found is None:
-            unmatched.append(paragraph)
+            unmatched.append(piece)
             continue
         spans.append(found)
         cursor = max(cursor, found[1])

@@ -197,6 +197,28 @@ def test_title_date_and_byline_are_found(shape):
         assert page.byline == byline
 
 
+def test_lists_tables_and_quotes_of_the_article_are_kept():
+    extra = [
+        "The agreement covers three kinds of vaccine for adults and children.",
+        "Each country keeps a reserve of its own for emergencies.",
+    ]
+    body = (
+        f"<ul><li>{extra[0]}</li><li>{extra[1]}</li></ul>"
+        "<blockquote>Buying together lowers the price for every member, the statement said.</blockquote>"
+        "<table><tr><th>Country</th><th>Doses</th></tr><tr><td>North</td><td>120,000</td></tr></table>"
+    )
+    raw, text, _ = cleaned(news_site_page().replace("<p>The joint office", body + "<p>The joint office"))
+    assert all(p in text for p in [*ARTICLE, *extra])
+    assert "Buying together lowers the price" in text and "North 120,000" in text
+    assert not has_furniture(text)
+
+
+def test_a_page_that_never_closes_its_head_keeps_its_body():
+    page = news_site_page().replace("</head>", "")
+    raw, text, _ = cleaned(page)
+    assert all(p in text for p in ARTICLE) and not has_furniture(text)
+
+
 def test_text_layer_blocks_and_hidden_elements():
     layer = text_layer(
         "<html><head><title>T</title></head><body><div>One <b>two</b>\n three</div><p>Four&nbsp;five</p>"
