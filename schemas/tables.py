@@ -217,7 +217,7 @@ REMOVED_SEGMENTS = Table(
         Column(
             "kind",
             pa.string(),
-            "What was removed: date_header, caption, photo_credit, byline, dateline, headline, credits, boilerplate, newsletter, copyright, related, unrelated.",
+            "What was removed: date_header, caption, photo_credit, byline, dateline, headline, credits, boilerplate, newsletter, copyright, related, unrelated, page_furniture (a web page outside its article).",
             False,
         ),
         Column("text", pa.string(), "The removed text.", False),
