@@ -542,6 +542,9 @@ def write_data_docs(folder: str, report: dict, pages: dict[str, str], shared: di
     return index
 
 
+HEAD_BYTES = 2048
+
+
 def write_data_docs_home(root: str) -> str:
     """`_data_docs/index.html`: every validated run with its status, failures first (pipeline/data_docs.py)."""
     from pipeline.data_docs import home_html, run_of
@@ -550,8 +553,9 @@ def write_data_docs_home(root: str) -> str:
     fs, inner = filesystem(root)
     base = inner.rstrip("/")
     paths = [p for p in fs.glob(f"{base}/*/*/index.html") if not p[len(base) + 1 :].startswith("_")]
-    pages = fs.cat(paths) if paths else {}
-    runs = [run_of(pages[p].decode("utf-8", errors="replace"), p[len(base) + 1 :]) for p in paths]
+    # the status tags open each index: read only their first bytes, not every run's whole page
+    heads = fs.cat_ranges(paths, [0] * len(paths), [HEAD_BYTES] * len(paths)) if paths else []
+    runs = [run_of(h.decode("utf-8", errors="replace"), p[len(base) + 1 :]) for p, h in zip(paths, heads, strict=True)]
     target = join(root, "index.html")
     write_bytes(home_html(runs).encode("utf-8"), target)
     return target
