@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipeline.dates import MONTHS, WEEKDAYS
-from pipeline.offsets import apply_removals
+from pipeline.offsets import apply_removals, blank_spans
+from pipeline.webpage import furniture_spans
 
 # ---------------------------------------------------------------- form rules
 
@@ -605,9 +606,18 @@ def unrelated_tail(paragraphs: list[Paragraph]) -> list[Paragraph]:
     return []
 
 
-def clean_text(raw: str, title: str | None = None) -> tuple[str, list[dict], Metadata]:
-    """Cleaned text, the removed segments (start, end, kind, text) in raw offsets, and metadata."""
-    removals, meta = find_removals(raw, title)
+def clean_text(
+    raw: str, title: str | None = None, article_spans: list[tuple[int, int]] | None = None
+) -> tuple[str, list[dict], Metadata]:
+    """Cleaned text, the removed segments (start, end, kind, text) in raw offsets, and metadata.
+
+    For a web page with known article spans, everything outside them is `page_furniture`, and
+    the rules below read only the article (the furniture blanked out, offsets unchanged), so a
+    menu or footer line never counts as the article's body or tail.
+    """
+    furniture = furniture_spans(raw, article_spans) if article_spans else []
+    removals, meta = find_removals(blank_spans(raw, furniture) if furniture else raw, title)
+    removals += [Removal(start, end, "page_furniture") for start, end in furniture]
     segments = []
     covered = 0
     for r in sorted(removals, key=lambda r: (r.start, -r.end)):
@@ -623,7 +633,8 @@ def clean_documents(documents: list[dict]) -> tuple[list[dict], list[dict]]:
     """Adds `text`, `removed_chars` and the metadata found to each document; returns (documents, removed_segments)."""
     removed_rows: list[dict] = []
     for doc in documents:
-        text, segments, meta = clean_text(doc["raw_text"], doc.get("title"))
+        spans = [(s["start"], s["end"]) for s in doc.get("article_spans") or []]
+        text, segments, meta = clean_text(doc["raw_text"], doc.get("title"), spans)
         doc["text"] = text
         doc["raw_chars"] = len(doc["raw_text"])
         doc["removed_chars"] = sum(s["end"] - s["start"] for s in segments)

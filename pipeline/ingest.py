@@ -42,10 +42,11 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+
+from pipeline.webpage import Page, read_page
 
 log = logging.getLogger("pipeline.ingest")
 
@@ -56,7 +57,7 @@ TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 MANIFEST = "manifest.csv"
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"  # 3: reading limits and new quarantine reasons; 4: page_date (web pages)
 GZIP_MAGIC = b"\x1f\x8b"
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 CHUNK = 1 << 20  # bytes decoded at a time from a JSON Lines file
@@ -105,6 +106,7 @@ class Fact:
     title: str | None = None
     byline: str | None = None  # a JSON Lines record's `authors`
     header_date: str | None = None
+    page_date: str | None = None  # a web page's own publication date (its meta tags or markup), unparsed
     doc_id: str | None = None
     fixes: str | None = None
     record_id: str | None = None  # a JSON Lines record's own `id`
@@ -219,61 +221,34 @@ def sketch_of(text: str) -> list[int]:
     return sorted({int(x) for x in top[top % SKETCH_MOD == 0]})
 
 
-class _TextOfHtml(HTMLParser):
-    """Collects the text of an HTML document, blocks separated by blank lines, scripts dropped."""
-
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section", "blockquote"}
-    SKIP = {"script", "style", "head"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):  # noqa: ARG002 - HTMLParser's signature
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
+def looks_like_html(text: str) -> bool:
+    """Two or more HTML tags in the first 200,000 characters: a page or a fragment, read as one."""
+    return len(HTML_TAG.findall(text[:200_000])) >= 2
 
 
-def strip_html(text: str) -> str:
-    parser = _TextOfHtml()
-    parser.feed(text)
-    parser.close()
-    joined = "".join(parser.parts)
-    joined = re.sub(r"[ \t]+", " ", joined)
-    joined = re.sub(r" *\n *", "\n", joined)
-    return re.sub(r"\n{3,}", "\n\n", joined).strip() + "\n"
+def fix_text(text: str, fixes: list[str], force_html: bool = False) -> tuple[str, Page | None]:
+    """Repairs every input gets, each one recorded: BOM, CRLF/CR line ends, HTML markup.
 
-
-def fix_text(text: str, fixes: list[str], force_html: bool = False) -> str:
-    """Repairs every input gets, each one recorded: BOM, CRLF/CR line ends, HTML markup."""
+    HTML (a `.html`/`.htm` file, or markup in any text) is read as a web page
+    (pipeline/webpage.py): the text is the page's text layer and the page is returned too,
+    with its article spans and metadata.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
         fixes.append("utf8_bom_removed")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         fixes.append("line_ends_normalised")
-    if force_html or len(HTML_TAG.findall(text[:200_000])) >= 2:
-        text = strip_html(text)
+    if force_html or looks_like_html(text):
+        page = read_page(text)
         fixes.append("html_stripped")
-    elif HTML_ENTITY.search(text):
+        return page.text, page
+    if HTML_ENTITY.search(text):
         unescaped = html.unescape(text)
         if unescaped != text:
             text = unescaped
             fixes.append("html_entities_unescaped")
-    return text
+    return text, None
 
 
 def decode_bytes(data: bytes) -> tuple[str | None, list[str], str | None, str | None]:
@@ -338,9 +313,17 @@ def facts_of_text(
     problem: str | None,
     reason: str = "binary",
     max_chars: int | None = None,
+    page: Page | None = None,
 ) -> Fact:
-    """Fill the content facts of an input from its decoded text."""
+    """Fill the content facts of an input from its decoded text (and a web page's metadata, which
+    fills only what a JSON Lines record does not state itself)."""
     fact.read = True
+    if page is not None:
+        fact.title = fact.title or page.title
+        fact.byline = fact.byline or page.byline
+        fact.url = fact.url or page.url
+        fact.outlet = fact.outlet or page.sitename
+        fact.page_date = page.date
     if problem:
         fact.reason, fact.detail = reason, problem
         return fact
@@ -413,15 +396,18 @@ def read_bounded(path: Path, max_bytes: int) -> bytes:
 
 def read_text_file(
     path: Path, max_bytes: int, is_html: bool = False
-) -> tuple[str | None, list[str], str | None, str | None]:
-    """(text, fixes, reason, problem) of a text file; larger than max_bytes is too_large."""
+) -> tuple[str | None, list[str], str | None, str | None, Page | None]:
+    """(text, fixes, reason, problem, web page or None) of a text or HTML file; larger than
+    max_bytes is too_large."""
     data = read_bounded(path, max_bytes)
     if len(data) > max_bytes:
-        return None, [], "too_large", f"grew past {max_bytes} bytes while being read; raise NEWSEVENTS_MAX_FILE_BYTES"
+        problem = f"grew past {max_bytes} bytes while being read; raise NEWSEVENTS_MAX_FILE_BYTES"
+        return None, [], "too_large", problem, None
     text, fixes, reason, problem = decode_bytes(data)
+    page = None
     if text is not None:
-        text = fix_text(text, fixes, force_html=is_html)
-    return text, fixes, reason, problem
+        text, page = fix_text(text, fixes, force_html=is_html)
+    return text, fixes, reason, problem, page
 
 
 def facts_of_text_file(path: Path, rel: str, st: os.stat_result, limits: Limits) -> Fact:
@@ -434,12 +420,12 @@ def facts_of_text_file(path: Path, rel: str, st: os.stat_result, limits: Limits)
                 head = fh.read(128)
             fact.header_date = header_date_of(head.decode("utf-16" if head[:2] in UTF16_BOMS else "utf-8", "ignore"))
             return fact
-        text, fixes, reason, problem = read_text_file(
+        text, fixes, reason, problem, page = read_text_file(
             path, limits.max_bytes, is_html=rel.lower().endswith(HTML_SUFFIXES)
         )
     except OSError as exc:
         return unreadable(fact, exc)
-    return facts_of_text(fact, text, fixes, problem, reason or "binary", limits.max_article_chars)
+    return facts_of_text(fact, text, fixes, problem, reason or "binary", limits.max_article_chars, page=page)
 
 
 class DecodedStream:
@@ -735,10 +721,10 @@ def fact_of_line(line: Line, rel: str, stamp: dict, limits: Limits, file_fixes: 
     fact.record_date, fact.outlet, fact.url, fact.title = (
         values[k] for k in ("published_date", "outlet", "url", "title")
     )
-    text = rec.get("text")
+    text, page = rec.get("text"), None
     if text is not None:
-        text = fix_text(text, fixes)
-    return facts_of_text(fact, text, fixes, None, max_chars=limits.max_article_chars)
+        text, page = fix_text(text, fixes)
+    return facts_of_text(fact, text, fixes, None, max_chars=limits.max_article_chars, page=page)
 
 
 def facts_of_jsonl(path: Path, rel: str, st: os.stat_result, limits: Limits) -> list[Fact]:
@@ -799,12 +785,12 @@ def broken_stream(facts: list[Fact], broken: StreamBroken, rel: str, stamp: dict
     return facts + [stop]
 
 
-def load_record_text(path: Path, facts: list[Fact], limits: Limits) -> dict[str, str]:
+def load_record_text(path: Path, facts: list[Fact], limits: Limits) -> dict[str, tuple[str, Page | None]]:
     """Texts of the given records of one JSON Lines file, reading only their bytes.
 
     A plain UTF-8 file is read by seeking to each record; a gzip or UTF-16 file is decoded up
     to the last record wanted (no random access), without parsing the other records."""
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, Page | None]] = {}
     with DecodedStream(path, limits.max_decompressed_bytes) as stream:
         pos = 0
         for fact in sorted(facts, key=lambda f: f.offset or 0):
@@ -817,7 +803,7 @@ def load_record_text(path: Path, facts: list[Fact], limits: Limits) -> dict[str,
                 pos = fact.offset + fact.length
             rec, fixes, _, _ = decode_record_line(data)
             if rec is not None and isinstance(rec.get("text"), str):
-                out[fact.source_path] = fix_text(rec["text"], fixes)
+                out[fact.source_path] = fix_text(rec["text"], fixes)  # (text, web page or None)
     return out
 
 
@@ -1207,11 +1193,14 @@ class Decision:
 
 
 def decide_date(fact: Fact, manifest: dict[str, str]) -> tuple[dt.date | None, str | None, str | None]:
-    """(day, date_source, problem) in order: manifest entry / record field, in-text header."""
+    """(day, date_source, problem) in order: manifest entry / record field, a web page's own date, in-text header."""
     given, source = (manifest.get(fact.file), "manifest") if fact.line is None else (fact.record_date, "record")
     if given:
         day, problem = parse_date(given)
         return day, source, problem and f"{source} date: {problem}"
+    if fact.page_date is not None:
+        day, problem = parse_date(fact.page_date)
+        return day, "page", problem and f"the page's date (meta tags or markup): {problem}"
     if fact.header_date is not None:
         day, problem = parse_date(fact.header_date)
         return day, "text_header", problem and f"in-text date header: {problem}"
@@ -1368,24 +1357,24 @@ def quarantine_row(d: Decision) -> dict:
     }
 
 
-def load_texts(root: Path, chosen: list[Decision], limits: Limits) -> dict[str, str]:
-    """The texts of the chosen inputs, reading only their files (or their records' bytes).
+def load_texts(root: Path, chosen: list[Decision], limits: Limits) -> dict[str, tuple[str, Page | None]]:
+    """The texts (and web pages) of the chosen inputs, reading only their files (or their records' bytes).
 
     An input that cannot be read any more was changed after the scan: its text is missing
     here and `ingest` stops the task naming it, for a retry that scans again."""
-    texts: dict[str, str] = {}
+    texts: dict[str, tuple[str, Page | None]] = {}
     records: dict[str, list[Fact]] = defaultdict(list)
     for d in chosen:
         if d.fact.line is None:
             try:
-                text = read_text_file(
+                text, *_, page = read_text_file(
                     root / d.fact.file, limits.max_bytes, d.fact.file.lower().endswith(HTML_SUFFIXES)
-                )[0]
+                )
             except OSError as exc:
                 log.warning("%s unreadable since the scan: %s", d.fact.file, exc)
                 continue
             if text is not None:
-                texts[d.fact.source_path] = text
+                texts[d.fact.source_path] = (text, page)
         else:
             records[d.fact.file].append(d.fact)
     for file, facts in records.items():
@@ -1396,7 +1385,7 @@ def load_texts(root: Path, chosen: list[Decision], limits: Limits) -> dict[str, 
     return texts
 
 
-def document_row(d: Decision, text: str) -> dict:
+def document_row(d: Decision, text: str, page: Page | None = None) -> dict:
     return {
         "doc_id": d.fact.doc_id,
         "published_date": d.day,
@@ -1411,6 +1400,9 @@ def document_row(d: Decision, text: str) -> dict:
         "input_fixes": d.fact.fixes,
         "duplicate_of": d.duplicate_of,
         "raw_text": text,
+        "article_spans": (
+            [{"start": s, "end": e} for s, e in page.article_spans] if page and page.article_spans else None
+        ),
     }
 
 
@@ -1474,11 +1466,11 @@ def ingest(
     texts = load_texts(listing.root, chosen, limits)
     documents = []
     for d in chosen:
-        text = texts.get(d.fact.source_path)
+        text, page = texts.get(d.fact.source_path, (None, None))
         if text is None or content_id(text) != d.fact.doc_id:
             # changed between the scan and now: never publish text the decisions were not made on
             raise RuntimeError(f"{d.fact.source_path} changed while ingesting; rerun the task")
-        documents.append(document_row(d, text))
+        documents.append(document_row(d, text, page))
     documents.sort(key=lambda r: r["doc_id"])
     quarantine = sorted(
         (quarantine_row(d) for d in decisions if d.reason is not None), key=lambda r: (r["source_path"], r["reason"])

@@ -32,6 +32,18 @@ def apply_removals(raw: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+def blank_spans(raw: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The raw text with the spans' characters turned into spaces (line breaks kept): same length,
+    same offsets, so rules that read the rest of the text report offsets into `raw` itself."""
+    out, pos = [], 0
+    for start, end in merge_spans(spans):
+        out.append(raw[pos:start])
+        out.append("".join("\n" if ch == "\n" else " " for ch in raw[start:end]))
+        pos = end
+    out.append(raw[pos:])
+    return "".join(out)
+
+
 class OffsetMap:
     """Maps offsets of `apply_removals(raw, spans)` back to offsets in `raw`."""
 

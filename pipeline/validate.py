@@ -388,7 +388,7 @@ def validate_partitions(parts: list[Partition]) -> list[dict]:
             results[d].extend(rows)
         if gx_result is not None:
             gx_results[name] = gx_result
-    pages = render_gx_pages(gx_results) if any(p.data_docs_dir for p in parts) else {}
+    pages = render_gx_pages(gx_results, parts) if any(p.data_docs_dir for p in parts) else {}
     shared = write_pass_pages(parts, pages) if len(parts) > 1 and pages else None
     reports = []
     for p in parts:
@@ -468,13 +468,33 @@ def failure_message(report: dict, errors: list[CheckResult]) -> str:
 # ---------------------------------------------------------------- Data Docs
 
 
-def render_gx_pages(gx_results: dict) -> dict[str, str]:
-    """GX's own Data Docs page (HTML) of each suite's result; rendered once per validation pass."""
+def pass_run_name(parts: list[Partition]) -> str:
+    """The run name GX pages show: the run id, or for a pass over several partitions its runs and dates."""
+    if len(parts) == 1:
+        return parts[0].run_id or parts[0].day.isoformat()
+    days = sorted(p.day for p in parts)
+    return f"{len(parts)} runs validated together, {days[0]}..{days[-1]}"
+
+
+def render_gx_pages(gx_results: dict, parts: list[Partition]) -> dict[str, str]:
+    """GX's own Data Docs page (HTML) of each suite's result, rendered once per validation pass,
+    with the run name, run time and data asset (the table) filled in, and made to work offline."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
+    from pipeline.data_docs import fill_run_info, offline_page, write_static
+
+    shipped: set[str] = set()
+    for home in data_docs_homes(parts):
+        shipped = write_static(home)
+    run_name, run_time = pass_run_name(parts), dt.datetime.now(dt.UTC)
     renderer, view = ValidationResultsPageRenderer(), DefaultJinjaPageView()
-    return {name: view.render(renderer.render(result)) for name, result in sorted(gx_results.items())}
+    pages = {}
+    for name, result in sorted(gx_results.items()):
+        fill_run_info(result, run_name, run_time, f"staged {name}")
+        # show_how_to_buttons: GX's walkthrough pop-up, which needs jQuery from a CDN
+        pages[name] = offline_page(view.render(renderer.render(result), show_how_to_buttons=False), shipped)
+    return pages
 
 
 def data_docs_homes(parts: list[Partition]) -> set[str]:
@@ -522,25 +542,28 @@ def write_data_docs(folder: str, report: dict, pages: dict[str, str], shared: di
     return index
 
 
+HEAD_BYTES = 2048
+
+
 def write_data_docs_home(root: str) -> str:
-    """`_data_docs/index.html`: every validated run, newest date first, linking to its Data Docs."""
+    """`_data_docs/index.html`: every validated run with its status, failures first (pipeline/data_docs.py)."""
+    from pipeline.data_docs import home_html, run_of
     from pipeline.warehouse import filesystem, join, write_bytes
 
     fs, inner = filesystem(root)
-    runs = sorted(
-        (p[len(inner.rstrip("/")) + 1 :] for p in fs.glob(f"{inner.rstrip('/')}/*/*/index.html")), reverse=True
-    )
-    items = "".join(f"<li><a href='{html.escape(r)}'>{html.escape(r.rsplit('/', 1)[0])}</a></li>" for r in runs)
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>newsevents validation</title></head><body>"
-        f"<h1>Validation runs ({len(runs)})</h1><p>date / run</p><ul>{items}</ul></body></html>"
-    )
+    base = inner.rstrip("/")
+    paths = [p for p in fs.glob(f"{base}/*/*/index.html") if not p[len(base) + 1 :].startswith("_")]
+    # the status tags open each index: read only their first bytes, not every run's whole page
+    heads = fs.cat_ranges(paths, [0] * len(paths), [HEAD_BYTES] * len(paths)) if paths else []
+    runs = [run_of(h.decode("utf-8", errors="replace"), p[len(base) + 1 :]) for p, h in zip(paths, heads, strict=True)]
     target = join(root, "index.html")
-    write_bytes(page.encode("utf-8"), target)
+    write_bytes(home_html(runs).encode("utf-8"), target)
     return target
 
 
 def _index_html(report: dict, pages: dict[str, str]) -> str:
+    from pipeline.data_docs import run_meta
+
     esc = html.escape
     rows = []
     for r in report["results"]:
@@ -552,7 +575,7 @@ def _index_html(report: dict, pages: dict[str, str]) -> str:
         )
     links = " · ".join(f"<a href='{esc(p)}'>{esc(n)} (GX Data Docs)</a>" for n, p in pages.items())
     return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<!doctype html><html><head><meta charset='utf-8'>{run_meta(report)}"
         f"<title>validation {esc(report['published_date'])} {esc(report['outcome'])}</title>"
         "<style>body{font-family:sans-serif}td{padding:2px 8px;vertical-align:top}"
         ".error{background:#fdd}.warning{background:#ffd}</style></head><body>"

@@ -98,7 +98,7 @@ DOCUMENTS = Table(
         Column(
             "date_source",
             pa.string(),
-            "Where the publication date came from: manifest, record, text_header.",
+            "Where the publication date came from: manifest, record, page (a web page's meta tags or markup), text_header.",
         ),
         Column("outlet", pa.string(), "Publishing outlet or wire service, when stated."),
         Column("url", pa.string(), "Article URL, when the source gives one."),
@@ -122,12 +122,17 @@ DOCUMENTS = Table(
         Column(
             "raw_text",
             pa.string(),
-            "The article text as read (decoded, unmodified); all offsets point into it.",
+            "The article text as read (decoded, unmodified); all offsets point into it. For a web page, its text layer: the visible text of the whole page (menus, sidebars and footer included), character references decoded, each block on its own line (docs/cleaning.md, Web pages).",
             False,
         ),
         Column("text", pa.string(), "The cleaned article body that extraction reads.", False),
         Column("raw_chars", pa.int64(), "Length of raw_text in characters.", False),
         Column("removed_chars", pa.int64(), "Characters removed by cleaning.", False),
+        Column(
+            "article_spans",
+            pa.list_(pa.struct([pa.field("start", pa.int64()), pa.field("end", pa.int64())])),
+            "For a web page: the spans of raw_text that hold the page's article paragraphs, as found by the article extractor; cleaning removes the rest as page_furniture. Null for other inputs, or when the article could not be told from the page.",
+        ),
     ),
 )
 
@@ -218,7 +223,7 @@ REMOVED_SEGMENTS = Table(
         Column(
             "kind",
             pa.string(),
-            "What was removed: date_header, caption, photo_credit, byline, dateline, headline, credits, boilerplate, newsletter, copyright, related, unrelated.",
+            "What was removed: date_header, caption, photo_credit, byline, dateline, headline, credits, boilerplate, newsletter, copyright, related, unrelated, page_furniture (a web page outside its article).",
             False,
         ),
         Column("text", pa.string(), "The removed text.", False),

@@ -27,11 +27,38 @@ def test_dag_imports_without_errors():
 
 def test_dag_wiring_and_timetable():
     dag = _dagbag().dags["news_events"]
-    assert set(dag.task_ids) == {"ingest", "clean", "extract", "validate", "publish"}
+    assert set(dag.task_ids) == {"ingest", "clean", "extract", "validate", "publish", "run_range"}
     assert dag.get_task("publish").upstream_task_ids == {"validate"}
     assert dag.get_task("validate").upstream_task_ids == {"clean", "extract"}
     assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
     assert all(t.retries >= 1 for t in dag.tasks)
+
+
+def test_publishing_tasks_declare_one_asset_per_published_table(tmp_path, monkeypatch):
+    from pipeline.assets import PUBLISHED_TABLES, table_uri
+    from schemas import TABLES
+
+    assert list(PUBLISHED_TABLES) == list(TABLES), "pipeline/assets.py names every table of schemas/tables.py"
+    monkeypatch.setenv("NEWSEVENTS_WAREHOUSE", str(tmp_path / "wh"))
+    dag = _dagbag().dags["news_events"]
+    expected = [f"file://{tmp_path}/wh/{t}" for t in TABLES]
+    for task_id in ("publish", "run_range"):
+        assert [a.uri for a in dag.get_task(task_id).outlets] == expected, task_id
+    assert table_uri("s3://bucket/prefix/", "events") == "s3://bucket/prefix/events"
+    assert {t.owner for t in dag.tasks} == {"newsevents-data"}
+
+
+def test_trigger_form_params():
+    dag = _dagbag().dags["news_events"]
+    params = dag.params
+    names = list(params.keys())
+    assert set(names) == {"source", "start", "end", "reprocess"}
+    schema = {k: params.get_param(k).schema for k in names}
+    assert schema["start"]["format"] == schema["end"]["format"] == "date"
+    assert schema["reprocess"]["type"] == "boolean" and params["reprocess"] is True
+    assert all(schema[k].get("title") and params.get_param(k).description for k in schema)
+    # the defaults validate: a scheduled run (no conf) gets them
+    params.validate()
 
 
 def test_dag_module_imports_no_heavy_libraries():
