@@ -66,7 +66,7 @@ def day_range(start: dt.date, end: dt.date) -> list[dt.date]:
 def dates_in_source(source: Path, start: dt.date | None, end: dt.date | None, settings: Settings) -> list[dt.date]:
     """The publication dates present in the source, limited to [start, end] when given."""
     from pipeline.ingest import publication_dates
-    from pipeline.stages import index_dir_for
+    from pipeline.layout import index_dir_for
 
     if start and end and end < start:
         raise UsageError(f"--end {end} is before --start {start}: swap them")
@@ -236,6 +236,8 @@ def print_summary(results: list[dict], failures: list[tuple[dt.date, str]], ware
 
 
 def report_failures(failures: list[tuple[dt.date, str]], warehouse: str) -> int:
+    from pipeline.layout import validation_dir
+
     if not failures:
         return EXIT_OK
     for day, message in failures:
@@ -243,7 +245,7 @@ def report_failures(failures: list[tuple[dt.date, str]], warehouse: str) -> int:
     first, last = min(d for d, _ in failures), max(d for d, _ in failures)
     print(
         f"error: {len(failures)} date(s) failed validation and were not published (reports under "
-        f"{Path(warehouse).resolve() / '_validation'}). Fix the cause, then rerun them with: "
+        f"{validation_dir(Path(warehouse).resolve())}). Fix the cause, then rerun them with: "
         f"python -m pipeline backfill --start {first} --end {last} --warehouse {warehouse}",
         file=sys.stderr,
     )

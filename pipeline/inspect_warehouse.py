@@ -13,10 +13,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from pipeline.layout import DATA_DOCS, SERVICE_DIRS, validation_dir
 from schemas import PARTITION_KEY, TABLES
-
-# Folders a warehouse may hold besides its tables (work in progress, reports, docs, locks).
-SERVICE_DIRS = ("_staging", "_validation", "_data_docs", "_locks")
 
 
 class NotAWarehouse(ValueError):
@@ -88,7 +86,7 @@ def last_runs(root: str | Path) -> list[dict]:
 def validation_reports(root: Path) -> list[dict]:
     """The newest validation report of each date with its outcome, including dates whose
     validation failed (and which therefore have no run row and no partition)."""
-    folder = root / "_validation"
+    folder = Path(validation_dir(root))
     if not folder.is_dir():
         return []
     newest: dict[str, Path] = {}
@@ -108,7 +106,7 @@ def validation_reports(root: Path) -> list[dict]:
 
 def data_docs_index(root: Path) -> str | None:
     """The Data Docs entry page when validation rendered one under the warehouse."""
-    pages = sorted(root.glob("_data_docs/**/index.html"), key=lambda p: (len(p.parts), str(p)))
+    pages = sorted(root.glob(f"{DATA_DOCS}/**/index.html"), key=lambda p: (len(p.parts), str(p)))
     return str(pages[0]) if pages else None
 
 
@@ -151,7 +149,7 @@ def summarize(root: str | Path, last: int = 10) -> dict:
         "validation": dict(Counter(r["validation"] for r in runs)),
         "failed_validation": failed,
         "quarantine_by_reason": quarantine_by_reason(root),
-        "validation_reports": str(root.resolve() / "_validation") if reports else None,
+        "validation_reports": validation_dir(root.resolve()) if reports else None,
         "data_docs": data_docs_index(root),
     }
 

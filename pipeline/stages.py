@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,36 +20,22 @@ import pyarrow as pa
 
 from pipeline import __version__
 from pipeline.config import Settings
+from pipeline.layout import (
+    SHARD_SECONDS_GLOB,
+    data_docs_dir,
+    index_dir_for,
+    journal_path,
+    quarantine_file,
+    run_record_path,
+    shard_events_file,
+    shard_seconds_file,
+    staged_file,
+    staging_dir,
+    validation_report_path,
+)
 from schemas import SCHEMA_VERSION
 
 log = logging.getLogger("pipeline")
-
-
-def run_key_of(run_id: str) -> str:
-    """A file-system-safe, deterministic folder name for a run id."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:60]
-    return f"{safe}-{hashlib.sha1(run_id.encode()).hexdigest()[:8]}"
-
-
-def staging_dir(warehouse: str | Path, day: dt.date, run_id: str) -> str:
-    """The run's staging folder; a string, since the warehouse may be a URI (`s3://...`)."""
-    from pipeline.warehouse import join
-
-    return join(warehouse, "_staging", day.isoformat(), run_key_of(run_id))
-
-
-def source_key(source: str | Path) -> str:
-    return hashlib.sha1(str(Path(source).resolve()).encode()).hexdigest()[:12]
-
-
-def index_dir_for(warehouse: str | Path) -> Path | None:
-    """The ingest index lives beside a local warehouse; with an object-store warehouse there is
-    no index (every run scans the source) rather than a cache on a remote file system."""
-    return (
-        None
-        if "://" in str(warehouse) and not str(warehouse).startswith("file://")
-        else Path(str(warehouse).removeprefix("file://")) / "_index"
-    )
 
 
 def _day(value: str | dt.date) -> dt.date:
@@ -63,7 +47,7 @@ def ingest_stage(
 ) -> dict:
     """Read the source, stage the partition's documents and the source's quarantine."""
     from pipeline.ingest import ingest
-    from pipeline.warehouse import join, to_arrow, write_staged
+    from pipeline.warehouse import to_arrow, write_staged
 
     settings = settings or Settings()
     day = _day(day)
@@ -72,8 +56,8 @@ def ingest_stage(
     stage = staging_dir(warehouse, day, run_id)
     # the index (facts per file, keyed by path + size + mtime) makes a date's run read only its own files
     result = ingest(Path(source), settings.max_file_bytes, dates={day}, index_dir=index_dir_for(warehouse))
-    docs_path = write_staged(_staged_docs(result.documents), join(stage, "ingested.parquet"))
-    quarantine_path = write_staged(to_arrow("quarantine", result.quarantine), join(stage, "quarantine.parquet"))
+    docs_path = write_staged(_staged_docs(result.documents), staged_file(stage, "ingested.parquet"))
+    quarantine_path = write_staged(to_arrow("quarantine", result.quarantine), staged_file(stage, "quarantine.parquet"))
     out = {
         "day": day.isoformat(),
         "run_id": run_id,
@@ -118,16 +102,16 @@ def _staged_docs(rows: list[dict]) -> pa.Table:
 
 def clean_stage(ingested: dict) -> dict:
     from pipeline.clean import clean_documents
-    from pipeline.warehouse import join, read_staged, to_arrow, write_staged
+    from pipeline.warehouse import read_staged, to_arrow, write_staged
 
     t0 = time.perf_counter()
     stage = ingested["stage"]
     docs = read_staged(ingested["ingested"]).to_pylist()
     docs, removed = clean_documents(docs)
     out = dict(ingested)
-    out["documents"] = write_staged(to_arrow("documents", docs), join(stage, "documents.parquet"))
+    out["documents"] = write_staged(to_arrow("documents", docs), staged_file(stage, "documents.parquet"))
     out["removed_segments"] = write_staged(
-        to_arrow("removed_segments", removed), join(stage, "removed_segments.parquet")
+        to_arrow("removed_segments", removed), staged_file(stage, "removed_segments.parquet")
     )
     out["seconds"] = {**ingested["seconds"], "clean": round(time.perf_counter() - t0, 3)}
     log.info("clean %s: %d documents, %d segments removed", out["day"], len(docs), len(removed))
@@ -157,7 +141,7 @@ def partition_of(shard: dict) -> dict:
 def extract_stage(shard: dict, settings: Settings | None = None) -> str:
     """Extract the events of one shard; returns the staged events file."""
     from pipeline.extract import extract_events
-    from pipeline.warehouse import join, read_staged, to_arrow, write_bytes, write_staged
+    from pipeline.warehouse import read_staged, to_arrow, write_bytes, write_staged
 
     settings = settings or Settings()
     t0 = time.perf_counter()
@@ -168,9 +152,9 @@ def extract_stage(shard: dict, settings: Settings | None = None) -> str:
 
     # cluster_id depends on the event row alone, so it is final here and across partitions
     events = assign_cluster_ids(extract_events(docs, removed, settings.model, settings.batch_size))
-    path = write_staged(to_arrow("events", events), join(shard["stage"], f"events-{shard['shard']:05d}.parquet"))
+    path = write_staged(to_arrow("events", events), shard_events_file(shard["stage"], shard["shard"]))
     seconds = str(round(time.perf_counter() - t0, 3)).encode()
-    write_bytes(seconds, join(shard["stage"], f"events-{shard['shard']:05d}.seconds"))
+    write_bytes(seconds, shard_seconds_file(shard["stage"], shard["shard"]))
     log.info(
         "extract %s shard %d/%d: %d documents, %d events",
         shard["day"],
@@ -239,7 +223,6 @@ def validate_stages(items: list[tuple[dict, list[str]]]) -> list[dict | Exceptio
     from pipeline.warehouse import (
         content_fingerprint,
         fault_point,
-        join,
         list_files,
         read_bytes,
         read_staged,
@@ -250,7 +233,9 @@ def validate_stages(items: list[tuple[dict, list[str]]]) -> list[dict | Exceptio
     prepared = []
     for cleaned, event_paths in items:
         day = _day(cleaned["day"])
-        events_path = write_staged(_merge_events(list(event_paths or [])), join(cleaned["stage"], "events.parquet"))
+        events_path = write_staged(
+            _merge_events(list(event_paths or [])), staged_file(cleaned["stage"], "events.parquet")
+        )
         fault_point("validate:after_merge")
         staged = {
             "documents": cleaned["documents"],
@@ -263,7 +248,7 @@ def validate_stages(items: list[tuple[dict, list[str]]]) -> list[dict | Exceptio
             tables,
             cleaned["run_id"],
             validation_report_path(cleaned["warehouse"], day, cleaned["run_id"]),
-            join(cleaned["warehouse"], "_data_docs", day.isoformat(), run_key_of(cleaned["run_id"])),
+            data_docs_dir(cleaned["warehouse"], day, cleaned["run_id"]),
         )
         prepared.append((cleaned, staged, part))
     reports = validate_partitions([p for _, _, p in prepared])
@@ -276,7 +261,7 @@ def validate_stages(items: list[tuple[dict, list[str]]]) -> list[dict | Exceptio
         except Exception as exc:  # ValidationFailed: handed back, raised by the caller
             outcomes.append(exc)
             continue
-        extract_seconds = sum(float(read_bytes(p)) for p in list_files(cleaned["stage"], "events-*.seconds"))
+        extract_seconds = sum(float(read_bytes(p)) for p in list_files(cleaned["stage"], SHARD_SECONDS_GLOB))
         out = dict(cleaned)
         out["events"] = staged["events"]
         out["validation"] = report["outcome"]
@@ -295,18 +280,6 @@ def validate_stages(items: list[tuple[dict, list[str]]]) -> list[dict | Exceptio
         )
         outcomes.append(out)
     return outcomes
-
-
-def validation_report_path(warehouse: str, day: dt.date, run_id: str) -> str:
-    from pipeline.warehouse import join
-
-    return join(warehouse, "_validation", day.isoformat(), f"{run_key_of(run_id)}.json")
-
-
-def run_record_path(warehouse: str, day: dt.date, run_id: str) -> str:
-    from pipeline.warehouse import join, partition_dir
-
-    return join(partition_dir(warehouse, "runs", day), f"run-{run_key_of(run_id)}.parquet")
 
 
 def publish_stage(validated: dict) -> dict:
@@ -377,16 +350,10 @@ def publish_stage(validated: dict) -> dict:
         seconds = {**validated["seconds"], "publish": round(time.perf_counter() - t0, 3)}
         write_run_record(validated, seconds, validated["validation"])
         fault_point("publish:after_runs")
-        remove_file(journal_path_of(root, day))
+        remove_file(journal_path(root, day))
     remove_tree(validated["stage"])
     log.info("publish %s: %s", day, json.dumps(validated["counts"]))
     return _summary(validated, seconds)
-
-
-def journal_path_of(root: str, day: dt.date) -> str:
-    from pipeline.warehouse import journal_path
-
-    return journal_path(root, day)
 
 
 def _summary(validated: dict, seconds: dict) -> dict:
@@ -426,9 +393,9 @@ def write_run_record(staged: dict, seconds: dict, validation: str) -> str:
 
 def publish_quarantine(staged: dict) -> None:
     """The source's quarantine, one file per source folder, replaced whole and atomically."""
-    from pipeline.warehouse import exists, file_table, join, parquet_bytes, read_bytes, read_staged, write_bytes
+    from pipeline.warehouse import exists, file_table, parquet_bytes, read_bytes, read_staged, write_bytes
 
-    target = join(staged["warehouse"], "quarantine", f"{source_key(staged['source'])}.parquet")
+    target = quarantine_file(staged["warehouse"], staged["source"])
     data = parquet_bytes(file_table("quarantine", read_staged(staged["quarantine"])))
     # every date of a backfill carries the whole source's quarantine: rewrite it only when it changed
     if not (exists(target) and read_bytes(target) == data):

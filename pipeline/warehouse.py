@@ -1,15 +1,9 @@
 """The warehouse: staged tables, atomic publishing of partitions, locks, reading back.
 
-Layout (ROOT is a local folder or a URI: `file://`, `s3://`, `gs://`, `memory://`):
-- `ROOT/TABLE/published_date=YYYY-MM-DD/part-0.parquet`: one file per partition, so publishing
-  a table's partition is one atomic step (a rename on a local disk, a single-object PUT on
-  object storage) and readers see the old file or the new one, never a mix.
-- `ROOT/quarantine/SOURCEKEY.parquet`, `ROOT/event_clusters/part-0.parquet`: unpartitioned
-  tables, one file each, replaced whole the same way.
-- `ROOT/_staging/...` work in progress, `ROOT/_publish/DATE.json` the journal of a publish in
-  progress, `ROOT/_validation/` and `ROOT/_data_docs/` validation results, `ROOT/_locks/` lock
-  files. All start with `_`, outside every table folder, so DuckDB and Polars globs over a
-  table never see them.
+Every path of the layout is built in `pipeline/layout.py` (tables, staging, journal,
+validation reports, Data Docs, index, locks); this module writes and reads them: one file per
+table partition, so publishing a table's partition is one atomic step (a rename on a local
+disk, a single-object PUT on object storage) and readers see the old file or the new one.
 
 Guarantees: each table's partition is replaced atomically; the tables of one partition are
 replaced one after another under a per-date lock, and the journal plus the `runs` row written
@@ -28,7 +22,6 @@ import json
 import logging
 import os
 import signal
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,12 +29,23 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.layout import (  # noqa: F401  (re-exported: the warehouse's callers import paths from here too)
+    LOCK_DIR_ENV,
+    PART_FILE,
+    is_local,
+    join,
+    journal_dir,
+    journal_path,
+    local_path,
+    lock_file,
+    partition_dir,
+    partition_file,
+    whole_table_file,
+)
 from schemas import PARTITION_KEY, SCHEMA_VERSION, TABLES
 
 log = logging.getLogger(__name__)
-PART_FILE = "part-0.parquet"
 FAULT_ENV = "NEWSEVENTS_FAULT_KILL_AT"
-LOCK_DIR_ENV = "NEWSEVENTS_LOCK_DIR"
 
 
 # ---------------------------------------------------------------- file systems and paths
@@ -53,24 +57,6 @@ def filesystem(path: str | Path):
 
     fs, inner = fsspec.core.url_to_fs(str(path))
     return fs, inner
-
-
-def is_local(path: str | Path) -> bool:
-    s = str(path)
-    return "://" not in s or s.startswith("file://")
-
-
-def local_path(path: str | Path) -> Path:
-    s = str(path)
-    return Path(s[len("file://") :] if s.startswith("file://") else s)
-
-
-def join(base: str | Path, *parts: str) -> str:
-    """Join path parts with `/`, keeping a URI's scheme (Path would turn `s3://b` into `s3:/b`)."""
-    out = str(base).rstrip("/")
-    for p in parts:
-        out = f"{out}/{str(p).strip('/')}"
-    return out
 
 
 def exists(path: str | Path) -> bool:
@@ -161,14 +147,6 @@ def read_staged(path: str | Path) -> pa.Table:
 # ---------------------------------------------------------------- published tables
 
 
-def partition_dir(root: str | Path, table_name: str, day: dt.date) -> str:
-    return join(root, table_name, f"{PARTITION_KEY}={day.isoformat()}")
-
-
-def partition_file(root: str | Path, table_name: str, day: dt.date) -> str:
-    return join(partition_dir(root, table_name, day), PART_FILE)
-
-
 def file_table(table_name: str, table: pa.Table, fingerprint: str | None = None) -> pa.Table:
     """The table as stored in the Parquet file: partition key dropped, schema version in metadata.
 
@@ -219,7 +197,7 @@ def publish_table_whole(root: str | Path, table_name: str, table: pa.Table, fing
     meta = {"table": table_name, "schema_version": SCHEMA_VERSION}
     if fingerprint:
         meta["publish_fingerprint"] = fingerprint
-    return publish_file(table.replace_schema_metadata(meta), join(root, table_name, PART_FILE))
+    return publish_file(table.replace_schema_metadata(meta), whole_table_file(root, table_name))
 
 
 def file_metadata(path: str | Path) -> dict[str, str]:
@@ -281,10 +259,6 @@ def read_table(root: str | Path, table_name: str, columns: list[str] | None = No
 # ---------------------------------------------------------------- journal of a publish in progress
 
 
-def journal_path(root: str | Path, day: dt.date) -> str:
-    return join(root, "_publish", f"{day.isoformat()}.json")
-
-
 def write_journal(root: str | Path, day: dt.date, entry: dict) -> None:
     write_bytes(json.dumps(entry, indent=2, sort_keys=True).encode(), journal_path(root, day))
 
@@ -296,29 +270,10 @@ def read_journal(root: str | Path, day: dt.date) -> dict | None:
 
 def interrupted_publishes(root: str | Path) -> list[dict]:
     """Publishes that started and never finished (the process died): rerun these dates."""
-    return [json.loads(read_bytes(p)) for p in list_files(join(root, "_publish"), "*.json")]
+    return [json.loads(read_bytes(p)) for p in list_files(journal_dir(root), "*.json")]
 
 
 # ---------------------------------------------------------------- locks
-
-
-def lock_file(root: str | Path, name: str) -> Path:
-    """The local lock file guarding `name` in `root`.
-
-    A local warehouse keeps its locks in `ROOT/_locks/`, so every process on the machine (and on
-    machines sharing the folder over a file system with working `flock`) sees the same lock.
-    An object-store warehouse has no lock primitive: the locks live in a local folder
-    (`NEWSEVENTS_LOCK_DIR`, default the temp folder) keyed by the warehouse URI, which serialises
-    runs on one machine only; across machines the guarantee is Airflow's (one DAG run per
-    logical date, see docs/validation.md).
-    """
-    if is_local(root) and not os.environ.get(LOCK_DIR_ENV):
-        folder = local_path(root) / "_locks"
-    else:
-        key = hashlib.sha1(str(root).encode()).hexdigest()[:12]
-        folder = Path(os.environ.get(LOCK_DIR_ENV) or tempfile.gettempdir()) / f"newsevents-locks-{key}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{name}.lock"
 
 
 @contextlib.contextmanager

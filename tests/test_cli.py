@@ -249,6 +249,7 @@ def test_backfill_runs_every_day_with_a_progress_bar_and_resumes(capsys, small_s
 
 
 def test_failed_validation_exit_1_names_dates_and_the_rerun(capsys, small_source, tmp_path, monkeypatch):
+    import pipeline.layout as layout
     import pipeline.stages as stages
     import pipeline.validate as validate
 
@@ -256,7 +257,7 @@ def test_failed_validation_exit_1_names_dates_and_the_rerun(capsys, small_source
         outcomes = []
         for cleaned, _ in items:
             path = Path(
-                stages.validation_report_path(cleaned["warehouse"], stages._day(cleaned["day"]), cleaned["run_id"])
+                layout.validation_report_path(cleaned["warehouse"], stages._day(cleaned["day"]), cleaned["run_id"])
             )
             report = {"outcome": "failed", "results": [], "published_date": cleaned["day"], "run_id": cleaned["run_id"]}
             path.parent.mkdir(parents=True, exist_ok=True)
