@@ -25,9 +25,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import DAG_ID, PROJECT_ROOT
 
-DAG_ID = "news_events"
 TERMINAL = {"success", "failed"}
 
 
@@ -37,13 +36,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Airflow's processes create their files (metadata DB, logs, generated config) readable by their
+# owner only: AIRFLOW_HOME holds the JWT secret, the DB and task logs with article text.
+PRIVATE_UMASK = 0o077
+# Modules the LocalExecutor's forkserver imports once, so that every task process inherits them
+# (pipeline/airflow_preload.py says why; benchmarks/airflow_overhead.py what it buys).
+FORKSERVER_PRELOAD = "airflow,airflow.executors.local_executor,pipeline.airflow_preload"
+
+
+def private_home(home: Path) -> Path:
+    """AIRFLOW_HOME made (or narrowed to) 0700, its secret written 0600, its files 0600."""
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
+    secret_file = home / "jwt_secret"
+    if not secret_file.exists():
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    restrict_files(home)
+    return secret_file
+
+
+def restrict_files(home: Path) -> None:
+    """Owner-only permissions on AIRFLOW_HOME's files (an older home had them 0644)."""
+    for path in home.iterdir():
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o600)
+
+
 def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for every airflow process of this project (CLI, servers, task workers)."""
     home = Path(home or os.environ.get("AIRFLOW_HOME") or PROJECT_ROOT / ".airflow").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    secret_file = home / "jwt_secret"
-    if not secret_file.exists():
-        secret_file.write_text(secrets.token_hex(32))
+    secret_file = private_home(home)
     env = dict(os.environ)
     env.update(
         {
@@ -65,8 +89,13 @@ def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__API_AUTH__JWT_SECRET": secret_file.read_text().strip(),
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+            # were it enabled, on loopback like every other listener (its default is 0.0.0.0)
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            # task processes forked from a server that preloaded the pipeline (see FORKSERVER_PRELOAD)
+            "AIRFLOW__SCHEDULER__MP_START_METHOD": env.get("AIRFLOW__SCHEDULER__MP_START_METHOD", "forkserver"),
+            "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": env.get("AIRFLOW__CORE__MP_FORKSERVER_PRELOAD", FORKSERVER_PRELOAD),
             "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
             "GX_ANALYTICS_ENABLED": "False",
             "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p),
@@ -83,7 +112,9 @@ def airflow(
 ) -> subprocess.CompletedProcess:
     """Run the `airflow` command of this virtual environment."""
     exe = Path(sys.executable).with_name("airflow")
-    proc = subprocess.run([str(exe), *args], env=env, text=True, capture_output=capture, cwd=PROJECT_ROOT)
+    proc = subprocess.run(
+        [str(exe), *args], env=env, text=True, capture_output=capture, cwd=PROJECT_ROOT, umask=PRIVATE_UMASK
+    )
     if check and proc.returncode != 0:
         raise RuntimeError(
             f"airflow {' '.join(args)} failed ({proc.returncode}):\n{(proc.stderr or '')[-3000:]}{(proc.stdout or '')[-2000:]}"
@@ -93,6 +124,7 @@ def airflow(
 
 def init_db(env: dict[str, str]) -> None:
     airflow(["db", "migrate"], env)
+    restrict_files(Path(env["AIRFLOW_HOME"]))
 
 
 def wait_for_port(port: int, timeout: float, procs: list[subprocess.Popen]) -> None:
@@ -125,18 +157,20 @@ def running_airflow(env: dict[str, str], celery_workers: int = 0) -> Iterator[di
     port = int(env["AIRFLOW__API__PORT"])
     exe = str(Path(sys.executable).with_name("airflow"))
     logs = Path(env["AIRFLOW_HOME"]) / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(mode=0o700, parents=True, exist_ok=True)
     procs: list[subprocess.Popen] = []
     components = [
         ["api-server", "--host", "127.0.0.1", "--port", str(port)],
-        ["scheduler"],
+        # no log server: it binds every interface ([::] and 0.0.0.0, no setting moves it) and is
+        # not needed here, as the api-server reads the LocalExecutor's task logs from local files
+        ["scheduler", "--skip-serve-logs"],
         ["dag-processor"],
         *celery_worker_commands(celery_workers),
     ]
     try:
         for component in components:
             name = component[0] if component[0] != "celery" else component[3].split("@")[0]
-            log_file = (logs / f"{name}.log").open("ab")
+            log_file = os.fdopen(os.open(logs / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
             procs.append(
                 subprocess.Popen(
                     [exe, *component],
@@ -145,6 +179,7 @@ def running_airflow(env: dict[str, str], celery_workers: int = 0) -> Iterator[di
                     stderr=subprocess.STDOUT,
                     cwd=PROJECT_ROOT,
                     start_new_session=True,
+                    umask=PRIVATE_UMASK,
                 )
             )
         wait_for_port(port, 120, procs)

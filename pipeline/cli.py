@@ -21,8 +21,12 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import DEFAULTS, ENV_PREFIX, HELP, SettingError, Settings, describe_settings, env_name
+
+if TYPE_CHECKING:
+    from pipeline.records import Published
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES_HELP = (
@@ -139,29 +143,28 @@ def run_days(
     settings: Settings,
     progress: bool = False,
     run_id: Callable[[dt.date], str] = lambda day: f"cli__{day.isoformat()}",
-) -> tuple[list[dict], list[tuple[dt.date, str]]]:
-    """Run every day; a day that fails validation is reported and the others still run,
-    as Airflow would do with independent DAG runs. Days are validated in batches (one GX
-    pass per batch, see stages.run_partitions). Returns (results, failures)."""
-    from pipeline.stages import PartitionsFailed, run_partitions
+) -> tuple[list[Published], list[tuple[dt.date, str]]]:
+    """Run every day through the runner (pipeline/runner.py: in this process, or on a pool with
+    --processes); a day that fails validation is reported and the others still run, as Airflow
+    would do with independent DAG runs. Days are validated in batches (one GX pass per batch).
+    Returns (results, failures)."""
+    from pipeline.runner import PartitionsFailed
+    from pipeline.runner import run_days as run_through_runner
 
     bar = _progress_bar(days) if progress else None
 
-    def on_done(result: dict) -> None:
+    def on_done(result: Published) -> None:
         log.info(
             "partition done",
-            extra={"day": result["day"], "counts": result["counts"], "validation": result["validation"]},
+            extra={"day": result.day.isoformat(), "counts": result.counts.as_dict(), "validation": result.validation},
         )
         if bar is not None:
             bar.update(1)
-            bar.set_postfix_str(f"{result['day']} events={result['counts'].get('events', 0)}")
+            bar.set_postfix_str(f"{result.day} events={result.counts.events or 0}")
 
     failures: list[tuple[dt.date, str]] = []
     try:
-        if settings.processes > 1:
-            results = run_days_in_pool(source, days, settings, run_id, on_done)
-        else:
-            results = run_partitions(str(source), settings.warehouse, days, run_id, settings, on_done=on_done)
+        results = run_through_runner(str(source), settings.warehouse, days, run_id, settings, on_done)
     except PartitionsFailed as exc:
         results = exc.results
         for failure in exc.failures:
@@ -175,60 +178,24 @@ def run_days(
     return results, failures
 
 
-def run_days_in_pool(
-    source: Path,
-    days: list[dt.date],
-    settings: Settings,
-    run_id: Callable[[dt.date], str],
-    on_done: Callable[[dict], None],
-) -> list[dict]:
-    """`--processes N`: days and shards on a pool of workers (pipeline/parallel.py), validated in
-    batches as in one process; a date that fails validation is not published, the others still
-    run, and PartitionsFailed is raised at the end. event_clusters is rebuilt once at the end, as
-    in one process: also when some dates failed validation, not after a crash or Ctrl-C (a
-    rebuild there would delay the exit and could mask the error; the next run rebuilds it)."""
-    from pipeline.parallel import run_partitions_parallel
-    from pipeline.stages import PartitionsFailed, refresh_event_clusters
-
-    done: list[dict] = []
-
-    def record(result: dict) -> None:
-        done.append(result)
-        on_done(result)
-
-    def refresh() -> None:
-        if any(r["counts"].get("documents") for r in done):
-            refresh_event_clusters(settings.warehouse)
-
-    try:
-        results = run_partitions_parallel(
-            str(source), settings.warehouse, days, settings, settings.processes, run_id, on_done=record
-        )
-    except PartitionsFailed:
-        refresh()
-        raise
-    refresh()
-    return results
-
-
 def _progress_bar(days: Iterable[dt.date]):
     from tqdm import tqdm
 
     return tqdm(total=len(list(days)), desc="backfill", unit="day", file=sys.stderr, dynamic_ncols=True)
 
 
-def print_summary(results: list[dict], failures: list[tuple[dt.date, str]], warehouse: str) -> None:
+def print_summary(results: list[Published], failures: list[tuple[dt.date, str]], warehouse: str) -> None:
     totals: dict[str, int] = {}
     for r in results:
-        for k, v in r["counts"].items():
-            totals[k] = totals.get(k, 0) + (v or 0)
-    written = [r for r in results if r["counts"].get("documents")]
+        for k, v in r.counts.as_dict().items():
+            totals[k] = totals.get(k, 0) + v
+    written = [r for r in results if r.counts.documents]
     print(f"warehouse: {Path(warehouse).resolve()}")
     print(f"partitions written: {len(written)} of {len(results) + len(failures)} days")
     for r in results:
-        print(f"  {r['day']}: {json.dumps(r['counts'])} validation={r['validation']}")
-        if r.get("data_docs"):
-            print(f"    data docs: {r['data_docs']}")
+        print(f"  {r.day}: {json.dumps(r.counts.as_dict())} validation={r.validation}")
+        if r.data_docs:
+            print(f"    data docs: {r.data_docs}")
     for day, _ in failures:
         print(f"  {day}: validation=failed, nothing published for this date")
     if totals:
@@ -366,7 +333,10 @@ def cmd_airflow_run(args: argparse.Namespace, settings: Settings) -> int:
     source = check_source(Path(settings.source))
     check_warehouse_target(Path(settings.warehouse))
     check_model(settings.model)
-    days = dates_in_source(source, args.start, args.end, settings) if (args.start or args.end) else None
+    if args.start and args.end:  # a backfill of the range, as `airflow backfill create` does: every day
+        days = day_range(args.start, args.end)
+    else:
+        days = dates_in_source(source, args.start, args.end, settings) if (args.start or args.end) else None
     run_through_airflow(source, Path(settings.warehouse), days=days)
     print(format_summary(summarize(settings.warehouse)))
     return EXIT_OK
@@ -466,6 +436,9 @@ def add_airflow_run_parser(sub) -> None:
     p = sub.add_parser(
         "airflow-run",
         help="run the real Airflow DAG (scheduler + backfills) over the source's dates (what `make run` does)",
+        description="Start Airflow in the project, backfill the DAG, stop it, print what the warehouse holds. "
+        "With --start and --end: one backfill of every day of the range (a DAG run a day, empty days "
+        "included, like `backfill`); otherwise one backfill per run of consecutive dates found in the source.",
         epilog=EXIT_CODES_HELP,
     )
     add_source_options(p)

@@ -10,6 +10,7 @@ import sys
 from conftest import ROOT
 
 from pipeline import HEAVY_MODULES as HEAVY
+from pipeline.config import DAG_ID
 
 
 def _dagbag():
@@ -22,16 +23,25 @@ def _dagbag():
 def test_dag_imports_without_errors():
     bag = _dagbag()
     assert bag.import_errors == {}
-    assert "news_events" in bag.dags
+    assert DAG_ID in bag.dags
 
 
 def test_dag_wiring_and_timetable():
-    dag = _dagbag().dags["news_events"]
-    assert set(dag.task_ids) == {"ingest", "clean", "extract", "validate", "publish"}
-    assert dag.get_task("publish").upstream_task_ids == {"validate"}
-    assert dag.get_task("validate").upstream_task_ids == {"clean", "extract"}
+    dag = _dagbag().dags[DAG_ID]
+    assert set(dag.task_ids) == {"prepare", "extract", "finish"}
+    assert dag.get_task("extract").upstream_task_ids == {"prepare"}
+    assert dag.get_task("finish").upstream_task_ids == {"prepare", "extract"}
     assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
     assert all(t.retries >= 1 for t in dag.tasks)
+
+
+def test_every_task_has_a_timeout_and_empty_days_short_circuit():
+    """A stuck input never holds a worker slot forever; a day without documents skips
+    extract and finish instead of starting them (prepare is a short-circuit)."""
+    dag = _dagbag().dags[DAG_ID]
+    assert all(t.execution_timeout is not None and t.execution_timeout.total_seconds() > 0 for t in dag.tasks)
+    assert type(dag.get_task("prepare")).__name__ == "_ShortCircuitDecoratedOperator"
+    assert dag.get_task("prepare").ignore_downstream_trigger_rules is True
 
 
 def test_dag_module_imports_no_heavy_libraries():

@@ -18,7 +18,8 @@ from conftest import ROOT, SEEDS
 from publishing import DAY, TABLES, files_under, new_source, snapshot, stage_and_validate
 
 from pipeline.config import Settings
-from pipeline.stages import publish_stage, run_partition, validate_stage
+from pipeline.runner import run_partition
+from pipeline.stages import publish_stage, validate_stage
 from pipeline.warehouse import (
     FAULT_ENV,
     file_table,
@@ -38,7 +39,8 @@ def scenario(tmp_path_factory):
     old = snapshot(base)
     source = new_source(tmp)
     cleaned, paths, validated = stage_and_validate(source, base, "new-run")
-    new = {t: parquet_bytes(file_table(t, read_staged(validated[t]), validated["fingerprint"])) for t in TABLES}
+    staged = validated.staged_tables()
+    new = {t: parquet_bytes(file_table(t, read_staged(staged[t]), validated.fingerprint)) for t in TABLES}
     assert all(old[t] != new[t] for t in TABLES), "the new version must differ in every table"
     return {
         "base": base,
@@ -52,15 +54,29 @@ def scenario(tmp_path_factory):
 
 
 def moved(value, base, wh):
-    """A stage dict or path list pointing into a copy of the warehouse."""
-    return json.loads(json.dumps(value).replace(str(base), str(wh)))
+    """A stage record (through its XCom form, as a retried Airflow task gets it) or a path list,
+    pointing into a copy of the warehouse."""
+    if isinstance(value, list):
+        return json.loads(json.dumps(value).replace(str(base), str(wh)))
+    return type(value).from_xcom(json.loads(json.dumps(value.to_xcom()).replace(str(base), str(wh))))
+
+
+KILLED = {
+    # the stage called in a child process, with its arguments rebuilt from XCom as a task would
+    "publish_stage": "stages.publish_stage(Validated.from_xcom(args[0]))",
+    "validate_stage": "stages.validate_stage(Cleaned.from_xcom(args[0]), args[1])",
+}
 
 
 def killed_at(point: str, call: str, args: list) -> None:
-    code = f"import json, sys\nfrom pipeline import stages\nstages.{call}(*json.loads(sys.argv[1]))\n"
+    code = (
+        "import json, sys\nfrom pipeline import stages\nfrom pipeline.records import Cleaned, Validated\n"
+        f"args = json.loads(sys.argv[1])\n{KILLED[call]}\n"
+    )
     env = {**os.environ, FAULT_ENV: point}
+    xcom = [a.to_xcom() if hasattr(a, "to_xcom") else a for a in args]
     proc = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(args)], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", code, json.dumps(xcom)], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert proc.returncode == -signal.SIGKILL, f"not killed at {point}: rc={proc.returncode}\n{proc.stderr[-2000:]}"
 
