@@ -136,6 +136,11 @@ def same_tables(a: Path, b: Path) -> bool:
     return files == other and all(pq.read_table(a / f).equals(pq.read_table(b / f)) for f in files)
 
 
+def write(path: Path, result: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+
+
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     label, _, assignments = text.partition(":")
     return label, dict(kv.split("=", 1) for kv in assignments.split(",") if kv)
@@ -199,14 +204,14 @@ def main(argv: list[str] | None = None) -> int:
                 "runs": runs,
             }
             result["airflow"][label] = figures
+            write(args.output, result)  # after each run: a long benchmark keeps what it measured
             print(
                 f"airflow-run [{label}]: {wall} s, x{figures['ratio_to_cli']} the command line; "
                 f"empty day {figures['empty_day_run_wall']}; tasks {figures['mean_task_seconds']}",
                 flush=True,
             )
         result["loadavg_after"] = os.getloadavg()[0]
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(result, indent=2) + "\n")
+        write(args.output, result)
         print(f"figures: {args.output}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

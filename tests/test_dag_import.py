@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -13,7 +14,9 @@ from pipeline import HEAVY_MODULES as HEAVY
 from pipeline.config import DAG_ID
 
 
+@functools.cache
 def _dagbag():
+    """Parsed once for the module: a DagBag costs seconds and every test reads the same one."""
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     from airflow.dag_processing.dagbag import DagBag
 

@@ -62,7 +62,7 @@ def test_rerun_replaces_exactly_the_partition(published, tmp_path):
         assert rows.num_rows == read_part(published, t).num_rows, f"no duplicate rows in {t}"
     runs = read_table(wh, "runs").to_pylist()
     assert sorted(r["run_id"] for r in runs if r["published_date"] == DAY) == ["first__2023-09-19", "second-run"]
-    assert result["data_docs"].endswith("index.html")
+    assert result.data_docs.endswith("index.html")
     home = (wh / "_data_docs" / "index.html").read_text()
     assert "second-run" in home and "first__2023-09-19" in home, "the Data Docs home lists every run"
 
