@@ -137,23 +137,53 @@ def check_model(name: str) -> None:
 # Running partitions in this process.
 
 
+class PublishedThenFailed(RuntimeError):
+    """A run stopped with an error after some dates were published: say which ones are."""
+
+    def __init__(self, published: list[Published], error: BaseException):
+        listed = ", ".join(f"{r.day} ({json.dumps(r.counts.as_dict())})" for r in published)
+        super().__init__(
+            f"{type(error).__name__}: {error}\npublished before the error (complete, validated): {listed}; "
+            "rerun the other dates once the cause is fixed"
+        )
+        self.published = published
+
+
 def run_days(
     source: Path,
     days: list[dt.date],
     settings: Settings,
     progress: bool = False,
-    run_id: Callable[[dt.date], str] = lambda day: f"cli__{day.isoformat()}",
+    run_id: Callable[[dt.date], str] | None = None,
 ) -> tuple[list[Published], list[tuple[dt.date, str]]]:
     """Run every day through the runner (pipeline/runner.py: in this process, or on a pool with
     --processes); a day that fails validation is reported and the others still run, as Airflow
     would do with independent DAG runs. Days are validated in batches (one GX pass per batch).
-    Returns (results, failures)."""
+    Returns (results, failures).
+
+    Run ids are unique per command (warehouse.session_run_id): two commands on one warehouse
+    stage apart and the date's lock orders their publishes; every rerun adds a `runs` row."""
+    from pipeline.warehouse import cli_session, session_run_id
+
+    with cli_session(settings.warehouse) as token:
+        return _run_days(source, days, settings, progress, run_id or (lambda day: session_run_id(day, token)))
+
+
+def _run_days(
+    source: Path,
+    days: list[dt.date],
+    settings: Settings,
+    progress: bool,
+    run_id: Callable[[dt.date], str],
+) -> tuple[list[Published], list[tuple[dt.date, str]]]:
     from pipeline.runner import PartitionsFailed
     from pipeline.runner import run_days as run_through_runner
 
     bar = _progress_bar(days) if progress else None
+    published: list[Published] = []
 
     def on_done(result: Published) -> None:
+        published.append(result)
         log.info(
             "partition done",
             extra={"day": result.day.isoformat(), "counts": result.counts.as_dict(), "validation": result.validation},
@@ -172,6 +202,10 @@ def run_days(
             day = report.get("published_date")
             failures.append((dt.date.fromisoformat(str(day)[:10]) if day else days[0], str(failure)))
             log.warning("partition failed", extra={"day": str(day), "error": str(failure).splitlines()[0]})
+    except Exception as exc:
+        if published:  # e.g. event_clusters could not be rebuilt: the dates above are still published
+            raise PublishedThenFailed(published, exc) from exc
+        raise
     finally:
         if bar is not None:
             bar.close()
@@ -193,7 +227,8 @@ def print_summary(results: list[Published], failures: list[tuple[dt.date, str]],
     print(f"warehouse: {Path(warehouse).resolve()}")
     print(f"partitions written: {len(written)} of {len(results) + len(failures)} days")
     for r in results:
-        print(f"  {r.day}: {json.dumps(r.counts.as_dict())} validation={r.validation}")
+        checks = f" checks={r.checks}" if r.checks is not None else ""
+        print(f"  {r.day}: {json.dumps(r.counts.as_dict())} validation={r.validation}{checks}")
         if r.data_docs:
             print(f"    data docs: {r.data_docs}")
     for day, _ in failures:
@@ -228,6 +263,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     source = check_source(Path(settings.source))
     check_warehouse_target(Path(settings.warehouse))
     check_model(settings.model)
+    repair_warehouse(settings.warehouse)
     days = dates_in_source(source, args.start, args.end, settings)
     if not days:
         print(f"no documents with a valid publication date in {source} for the dates asked; nothing to do")
@@ -263,6 +299,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     source = check_source(Path(settings.source))
     check_warehouse_target(Path(settings.warehouse))
     check_model(settings.model)
+    repair_warehouse(settings.warehouse)
     days = day_range(args.start, args.end)
     if args.skip_done:
         done = done_dates(Path(settings.warehouse))
@@ -276,12 +313,37 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def done_dates(warehouse: Path) -> set[dt.date]:
-    """Dates whose last recorded run published (validation passed or warning)."""
-    from pipeline.inspect_warehouse import is_warehouse, last_runs
+    """Dates whose last recorded run published (validation passed or warning) and that are whole.
+
+    Never done: a date whose publish journal is still open, or whose tables carry different
+    publish fingerprints (from two runs). A `runs` file that cannot be read is named and left
+    out; its date then counts as not done and is rerun."""
+    from pipeline.inspect_warehouse import damaged_dates, is_warehouse, last_runs
 
     if not is_warehouse(warehouse):
         return set()
-    return {dt.date.fromisoformat(r["date"]) for r in last_runs(warehouse) if r["validation"] in ("passed", "warning")}
+    corrupt: list = []
+    runs = last_runs(warehouse, corrupt)
+    for bad in corrupt:
+        print(f"warning: {bad}", file=sys.stderr)
+    done = {dt.date.fromisoformat(r["date"]) for r in runs if r["validation"] in ("passed", "warning")}
+    return done - damaged_dates(warehouse, done)
+
+
+def repair_warehouse(warehouse: str | Path) -> list[dict]:
+    """Before a command does anything else: finish or roll back interrupted publishes, remove the
+    staging folders of dead commands; say what was done (stderr)."""
+    from pipeline.inspect_warehouse import is_warehouse
+    from pipeline.warehouse import recover_publishes, sweep_stale_staging
+
+    if not is_warehouse(warehouse):
+        return []
+    repaired = recover_publishes(warehouse)
+    for r in repaired:
+        run = f" (run {r['run_id']})" if r.get("run_id") else ""
+        print(f"interrupted publish of {r['date']}{run}: {r['action']}: {r['detail']}", file=sys.stderr)
+    sweep_stale_staging(warehouse)
+    return repaired
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
@@ -305,9 +367,12 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.inspect_warehouse import format_summary, summarize
 
     warehouse = check_existing_warehouse(Path(args.warehouse or settings.warehouse))
+    repaired = repair_warehouse(warehouse)
     summary = summarize(warehouse, last=args.last)
+    summary["repaired"] = [r for r in repaired if r["action"] in ("finished", "rolled back")]
     print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
-    return EXIT_OK
+    # damage that is still there (unrepaired publish, tables from two runs, unreadable file): exit 1
+    return EXIT_FAILED if summary["damage"] else EXIT_OK
 
 
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
@@ -580,7 +645,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
-        print("interrupted: published partitions are complete; rerun the unfinished dates", file=sys.stderr)
+        print(
+            "interrupted: dates reported published are complete; a publish cut short is finished or rolled back "
+            "by the next command (run, backfill, inspect); rerun the unfinished dates (backfill --skip-done)",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except Exception as exc:  # a stage failed: say which and how to see more
         if "model package" in str(exc):

@@ -9,7 +9,8 @@ writes a file, except `lock_file`, which makes its (always local) folder.
   `ROOT/quarantine/SOURCEKEY.parquet`: one quarantine file per source.
 - `ROOT/runs/published_date=DATE/run-RUNKEY.parquet`: one row per run, so runs accumulate.
 - `ROOT/_staging/DATE/RUNKEY/`: a run's staged files (write-audit-publish's "write").
-- `ROOT/_publish/DATE.json`: the journal of a publish in progress.
+- `ROOT/_publish/DATE.json`: the journal of a publish in progress (a write-ahead log) and
+  `ROOT/_publish/DATE.previous/` the files it replaces, kept until it commits.
 - `ROOT/_validation/DATE/RUNKEY.json`: validation reports; `ROOT/_data_docs/`: Data Docs.
 - `ROOT/_index/`: the ingest index (local warehouses only); `ROOT/_locks/`: lock files.
 
@@ -140,6 +141,11 @@ def journal_dir(root: str | Path) -> str:
 
 def journal_path(root: str | Path, day: dt.date) -> str:
     return join(root, JOURNAL, f"{day.isoformat()}.json")
+
+
+def previous_dir(root: str | Path, day: dt.date) -> str:
+    """Where a publish keeps the files it replaces until it commits (for a rollback)."""
+    return join(root, JOURNAL, f"{day.isoformat()}.previous")
 
 
 def validation_dir(root: str | Path) -> str:

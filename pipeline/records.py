@@ -148,6 +148,7 @@ class Validated(Cleaned):
     fingerprint: str  # of the staged files as validated: publish refuses files changed since
     validation_report: str | None = None
     data_docs: str | None = None
+    checks: int | None = None  # how many checks validation ran (suites and cross-table)
 
     def staged_tables(self) -> dict[str, str]:
         """The staged file of each partitioned table, in publishing order."""
@@ -170,6 +171,7 @@ class Published(Record):
     seconds: dict[str, float]
     validation_report: str | None = None
     data_docs: str | None = None
+    checks: int | None = None  # validation checks run (None: not validated, e.g. no documents)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,7 +25,6 @@ from pipeline.layout import (
     SHARD_SECONDS_GLOB,
     data_docs_dir,
     index_dir_for,
-    journal_path,
     quarantine_file,
     run_record_path,
     shard_events_file,
@@ -45,9 +44,10 @@ PARTITION_TABLES = ("documents", "events", "removed_segments")
 def ingest_stage(source: str, warehouse: str, day: dt.date, run_id: str, settings: Settings | None = None) -> Ingested:
     """Read the source, stage the partition's documents and the source's quarantine."""
     from pipeline.ingest import ingest
-    from pipeline.warehouse import to_arrow, write_staged
+    from pipeline.warehouse import recover_publishes, to_arrow, write_staged
 
     settings = settings or Settings()
+    recover_publishes(warehouse)  # the first task of every run: an interrupted publish is repaired first
     started_at = dt.datetime.now(dt.UTC).isoformat()
     t0 = time.perf_counter()
     stage = staging_dir(warehouse, day, run_id)
@@ -253,6 +253,7 @@ def validate_stages(items: list[tuple[Cleaned, list[str]]]) -> list[Validated | 
             Validated,
             events_file=staged["events"],
             validation=report["outcome"],
+            checks=report["checks"],
             validation_report=report["report"],
             data_docs=report["data_docs"],
             fingerprint=content_fingerprint([staged[n] for n in PARTITION_TABLES]),
@@ -274,26 +275,31 @@ def validate_stages(items: list[tuple[Cleaned, list[str]]]) -> list[Validated | 
 def publish_stage(validated: Validated) -> Published:
     """Publish step of write-audit-publish: swap in every validated table of the partition, then record the run.
 
-    Under the date's lock: a journal (`_publish/DATE.json`) is written first, then each table's
-    partition is replaced by one atomic file swap, then the quarantine, then the `runs` row;
-    the journal is removed last. A crash anywhere leaves each table old or new and the staged
-    files in place, so retrying this task (or rerunning the date) finishes the job.
+    Under the date's lock, the publish journal (`_publish/DATE.json`) is a write-ahead log: it
+    names every step (each table's partition, the quarantine, the `runs` row) before the first
+    swap, and its removal commits. A crash anywhere leaves each table old or new; the next
+    command (or this task's retry) finishes it from the staged files or rolls it back
+    (pipeline.warehouse.recover_day). An interrupted publish of another run is repaired first.
     """
     from pipeline.warehouse import (
+        begin_publish,
         content_fingerprint,
         exists,
         fault_point,
+        inside_staging,
         partition_lock,
-        publish_partition,
-        read_journal,
-        read_staged,
-        remove_file,
-        remove_tree,
-        write_journal,
+        recover_day,
+        remove_staging,
+        run_publish,
     )
 
     t0 = time.perf_counter()
     root, day = validated.warehouse, validated.day
+    if not inside_staging(root, validated.stage):
+        raise ValueError(
+            f"publish {day}: staging folder {validated.stage} is not inside {root}/_staging: refusing to "
+            "publish (or delete) it; rerun the date"
+        )
     staged = validated.staged_tables()
     earlier = already_published(validated)
     if earlier is not None:
@@ -305,42 +311,63 @@ def publish_stage(validated: Validated) -> Published:
             "Rerun the whole date (clear the DAG run, or `python -m pipeline run --start DAY --end DAY`)."
         )
     with partition_lock(root, day):
-        fingerprint = content_fingerprint(list(staged.values()))
-        if fingerprint != validated.fingerprint:
-            raise RuntimeError(
-                f"staged files of {day} changed after validation (run {validated.run_id}): "
-                "nothing was published; rerun the validate task (or the whole date) to validate them again"
-            )
-        interrupted = read_journal(root, day)
-        if interrupted:
-            log.warning(
-                "publish %s: the publish of run %s was interrupted; this run replaces every table of the date",
-                day,
-                interrupted.get("run_id"),
-            )
-        write_journal(
-            root,
-            day,
-            {
+        repaired = recover_day(root, day)
+        if repaired and repaired["run_id"] == validated.run_id and repaired["action"] == "finished":
+            log.info("publish %s: finished the interrupted publish of this run", day)
+            seconds = validated.seconds
+        else:
+            if repaired and repaired["action"] != "unrepaired" and repaired["stage"] not in (None, validated.stage):
+                remove_staging(root, repaired["stage"])  # the other run's staged files, now published or dropped
+            fingerprint = content_fingerprint(list(staged.values()))
+            if fingerprint != validated.fingerprint:
+                raise RuntimeError(
+                    f"staged files of {day} changed after validation (run {validated.run_id}): "
+                    "nothing was published; rerun the validate task (or the whole date) to validate them again"
+                )
+            seconds = {**validated.seconds, "publish": round(time.perf_counter() - t0, 3)}
+            entry = {
                 "run_id": validated.run_id,
-                "published_date": day.isoformat(),
                 "fingerprint": fingerprint,
-                "staged": staged,
+                "stage": validated.stage,
                 "started_at": dt.datetime.now(dt.UTC).isoformat(),
-            },
-        )
-        fault_point("publish:after_journal")
-        for name, path in staged.items():
-            publish_partition(root, name, day, read_staged(path), fingerprint)
-            fault_point(f"publish:after_{name}")
-        publish_quarantine(validated)
-        seconds = {**validated.seconds, "publish": round(time.perf_counter() - t0, 3)}
-        write_run_record(validated, seconds, validated.validation, validated.validation_report)
-        fault_point("publish:after_runs")
-        remove_file(journal_path(root, day))
-    remove_tree(validated.stage)
+            }
+            journal = begin_publish(root, day, entry, publish_steps(validated, seconds))
+            fault_point("publish:after_journal")
+            run_publish(root, day, journal)
+    remove_staging(root, validated.stage)
     log.info("publish %s: %s", day, json.dumps(validated.counts.as_dict()))
     return _summary(validated, validated.validation, seconds)
+
+
+def publish_steps(validated: Validated, seconds: dict[str, float]) -> list[dict]:
+    """The journal's steps: each table's partition, the source's quarantine, the `runs` row last
+    (staged now, so a repair writes exactly the row this run would have written)."""
+    from pipeline.layout import partition_file
+    from pipeline.warehouse import write_staged
+
+    root, day = validated.warehouse, validated.day
+    row = run_record_table(validated, seconds, validated.validation, validated.validation_report)
+    steps = [
+        {"table": name, "kind": "partition", "staged": path, "target": partition_file(root, name, day)}
+        for name, path in validated.staged_tables().items()
+    ]
+    steps.append(
+        {
+            "table": "quarantine",
+            "kind": "file",
+            "staged": validated.quarantine_file,
+            "target": quarantine_file(root, validated.source),
+        }
+    )
+    steps.append(
+        {
+            "table": "runs",
+            "kind": "file",
+            "staged": write_staged(row, staged_file(validated.stage, "run.parquet")),
+            "target": run_record_path(root, day, validated.run_id),
+        }
+    )
+    return steps
 
 
 def already_published(record: Cleaned) -> Published | None:
@@ -367,14 +394,15 @@ def _summary(record: Ingested, validation: str, seconds: dict[str, float]) -> Pu
         seconds=seconds,
         validation_report=getattr(record, "validation_report", None),
         data_docs=getattr(record, "data_docs", None),
+        checks=getattr(record, "checks", None),
     )
 
 
-def write_run_record(
+def run_record_table(
     record: Ingested, seconds: dict[str, float], validation: str, validation_report: str | None = None
-) -> str:
+) -> pa.Table:
     """The run's row in `runs` (one file per run, so runs of a date accumulate and a rerun of a run id replaces its own)."""
-    from pipeline.warehouse import file_table, publish_file, to_arrow
+    from pipeline.warehouse import to_arrow
 
     counts = dataclasses.asdict(record.counts)
     row = {
@@ -388,8 +416,17 @@ def write_run_record(
         "validation": validation,
         "validation_report": validation_report,
     }
+    return to_arrow("runs", [row])
+
+
+def write_run_record(
+    record: Ingested, seconds: dict[str, float], validation: str, validation_report: str | None = None
+) -> str:
+    """Publish the run's row (the empty-day path; a publish writes it as its journal's last step)."""
+    from pipeline.warehouse import file_table, publish_file
+
     target = run_record_path(record.warehouse, record.day, record.run_id)
-    publish_file(file_table("runs", to_arrow("runs", [row])), target)
+    publish_file(file_table("runs", run_record_table(record, seconds, validation, validation_report)), target)
     return target
 
 
@@ -413,12 +450,12 @@ def finish_empty_day(ingested: Ingested) -> Published:
     A partition published earlier for that date is left alone (the source may be incomplete):
     remove `TABLE/published_date=DATE/` by hand if the date really has no articles any more.
     """
-    from pipeline.warehouse import partition_lock, remove_tree
+    from pipeline.warehouse import partition_lock, remove_staging
 
     with partition_lock(ingested.warehouse, ingested.day):
         publish_quarantine(ingested)
         write_run_record(ingested, ingested.seconds, SKIPPED)
-    remove_tree(ingested.stage)
+    remove_staging(ingested.warehouse, ingested.stage)
     return _summary(ingested, SKIPPED, ingested.seconds)
 
 
