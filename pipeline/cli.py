@@ -340,6 +340,8 @@ def repair_warehouse(warehouse: str | Path) -> list[dict]:
         return []
     repaired = recover_publishes(warehouse)
     for r in repaired:
+        if r["action"] == "in progress":  # a live publish of another command, not an interruption
+            continue
         run = f" (run {r['run_id']})" if r.get("run_id") else ""
         print(f"interrupted publish of {r['date']}{run}: {r['action']}: {r['detail']}", file=sys.stderr)
     sweep_stale_staging(warehouse)

@@ -410,6 +410,7 @@ def begin_publish(root: str | Path, day: dt.date, entry: dict, steps: list[dict]
     a "file" step puts the staged table at `target` whole.
     """
     remove_tree(previous_dir(root, day))
+    remove_stray_temps(journal_path(root, day))
     kept = []
     for i, step in enumerate(steps):
         previous = None
@@ -593,9 +594,16 @@ def cli_session(root: str | Path) -> Iterator[str]:
         try:
             yield token
         finally:
+            needed = journal_stages(root)  # a publish cut short (Ctrl-C): its repair needs the staged files
             for folder in session_folders(root, token):
-                remove_staging(root, folder)
+                if folder not in needed:
+                    remove_staging(root, folder)
     lock.unlink(missing_ok=True)
+
+
+def journal_stages(root: str | Path) -> set[str]:
+    """The staging folders that open journals name (kept: a repair replays from them)."""
+    return {resolve(root, j["stage"]) for j in interrupted_publishes(root) if j.get("stage")}
 
 
 def session_folders(root: str | Path, token: str | None = None) -> list[str]:
@@ -615,7 +623,7 @@ def sweep_stale_staging(root: str | Path) -> list[str]:
     Folders an open journal still needs are kept (the journal's repair uses them). Airflow runs'
     folders are left alone: a retried task needs them, and Airflow decides when a run is over.
     """
-    needed = {resolve(root, j["stage"]) for j in interrupted_publishes(root) if j.get("stage")}
+    needed = journal_stages(root)
     removed = []
     for folder in session_folders(root):
         token = SESSION_RUN.match(folder.rsplit("/", 1)[-1])["token"]
