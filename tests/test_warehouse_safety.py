@@ -66,7 +66,8 @@ def test_a_second_command_while_the_first_is_about_to_publish(capsys, tmp_path, 
     second: dict = {}
 
     def publish_after_the_other_command(validated):
-        if not second:
+        if not second:  # only the first command's publish waits for a whole second command
+            second["started"] = True
             second["result"] = main(["run", "--source", str(source_b), "--warehouse", str(wh)])
         return real_publish(validated)
 
