@@ -207,7 +207,7 @@ def check(source: Path, warehouse: Path, expect: dict[str, str], valid_texts: li
     """What the run published against what it had to: valid articles, reasons, the identity."""
     from pipeline.config import Settings
     from pipeline.ingest import content_id, ingest
-    from pipeline.stages import index_dir_for
+    from pipeline.layout import index_dir_for
 
     documents, quarantine, runs = read_tables(warehouse)
     ids = {d["doc_id"] for d in documents}

@@ -2,7 +2,7 @@
 
 Takes the first N articles of ../shared/corpus/world_news.jsonl.gz that have a valid
 publication date, runs every stage over them in this process with the command line's path
-(`pipeline.stages.run_partitions`: dates staged in batches, each batch validated in one GX pass),
+(`pipeline.runner.run_in_process`: dates staged in batches, each batch validated in one GX pass),
 and writes the share of the run spent validating to benchmarks/results/validation_cost.json.
 It also times the same partitions validated one at a time (the Airflow task path) to show what
 the batching saves. The corpus is not part of the repository: the script says so and exits 2
@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
         return 2
     logging.basicConfig(level=logging.ERROR)
     from pipeline.config import Settings
-    from pipeline.stages import run_partitions
+    from pipeline.runner import run_in_process
     from pipeline.validate import Partition, validate_partitions
     from pipeline.warehouse import read_table
 
@@ -49,11 +49,11 @@ def main(argv: list[str]) -> int:
     settings = Settings(source=str(source), warehouse=str(warehouse))
 
     t0 = time.perf_counter()
-    results = run_partitions(str(source), str(warehouse), days, lambda d: f"bench__{d}", settings)
+    results = run_in_process(str(source), str(warehouse), days, lambda d: f"bench__{d}", settings)
     wall = time.perf_counter() - t0
     stage_totals: dict[str, float] = {}
     for r in results:
-        for k, v in r["seconds"].items():
+        for k, v in r.seconds.items():
             stage_totals[k] = round(stage_totals.get(k, 0.0) + v, 3)
 
     # The same partitions validated one at a time (what one Airflow validate task per date does, GX already imported).

@@ -1,15 +1,23 @@
-"""News events DAG: one run per publication day, ingest -> clean (and plan shards) -> extract (mapped
-shards) -> validate -> publish (and rebuild event_clusters).
+"""News events DAG: one run per publication day, prepare (ingest + clean) -> extract (one mapped
+task per shard) -> finish (validate + publish, then event_clusters).
 
-Wiring only: the work is in `pipeline.stages`, imported inside the tasks so that parsing this
-file costs no spaCy, GX, pandas or pyarrow import. Tasks hand each other paths (small dicts)
-through XCom, never data.
+Wiring only: the sequence is `pipeline.runner`'s (the one the command line and the process pool
+run), imported inside the tasks so that parsing this file costs no spaCy, GX, pandas or pyarrow
+import. Tasks hand each other typed records as plain JSON dicts through XCom
+(`pipeline.records`: paths and counts, never data).
+
+- `prepare` is a short-circuit: a day without documents writes its run row and returns no
+  shard, and Airflow skips `extract` and `finish` instead of starting them.
+- Three tasks per day, not five: on one machine a task costs a process fork and a scheduler
+  round trip, and separate ingest/clean or validate/publish tasks bought nothing (a retry of
+  `finish` validates the same staged files again, then publishes; see docs/operations.md).
+- `execution_timeout` on every task: a stuck input can never hold a worker slot forever.
 
 The timetable is `CronDataIntervalTimetable`: each run owns the real one-day interval
 [data_interval_start, data_interval_end), and the partition is the day it starts on (UTC).
 Airflow 3's default `@daily` (CronTriggerTimetable) would give zero-length intervals.
 
-`publish` and `run_range` declare one Airflow Asset per published table as outlets
+`finish` and `run_range` declare one Airflow Asset per published table as outlets
 (`pipeline/assets.py`), so a downstream DAG can be scheduled on, e.g., the `events` table. A
 manual run's Params (Trigger form) can name another source, a date range (then `run_range`
 processes it and the daily chain is skipped) and whether to reprocess dates already published
@@ -25,9 +33,12 @@ from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_conte
 from airflow.sdk.exceptions import AirflowSkipException
 
 from pipeline.assets import table_assets
-from pipeline.config import Settings
+from pipeline.config import DAG_ID, Settings
 
-DAG_ID = "news_events"
+# Upper bounds, not estimates: a corpus day takes seconds; a 5,000-document day minutes.
+PREPARE_TIMEOUT = timedelta(minutes=30)
+EXTRACT_TIMEOUT = timedelta(hours=2)
+FINISH_TIMEOUT = timedelta(hours=1)
 OWNER = "newsevents-data"  # the team that answers for the tables; Airflow shows it per DAG and task
 # one Asset per published table of the configured warehouse: the outlets of the publishing tasks
 PUBLISHED = table_assets(Settings().warehouse)
@@ -75,22 +86,22 @@ def _settings():
     start_date=datetime(2012, 1, 1),
     catchup=False,
     max_active_runs=int(os.environ.get("NEWSEVENTS_MAX_ACTIVE_RUNS", "2")),
-    # a task that hangs (a stuck read, a stuck worker) fails after this and is retried, instead of holding its slot forever
     default_args={
         "owner": OWNER,
         "retries": 2,
         "retry_delay": timedelta(seconds=20),
-        "execution_timeout": timedelta(minutes=int(os.environ.get("NEWSEVENTS_TASK_TIMEOUT_MINUTES", "60"))),
+        "execution_timeout": FINISH_TIMEOUT,
     },
     params=PARAMS,
     tags=["news", "events"],
     doc_md=__doc__,
 )
 def news_events():
-    @task
-    def ingest() -> dict:
+    @task.short_circuit(execution_timeout=PREPARE_TIMEOUT)
+    def prepare() -> list[dict]:
+        """Ingest and clean the run's day; its shards, or none (falsy: downstream skipped)."""
         from pipeline.manual_run import is_done, manual_run
-        from pipeline.stages import ingest_stage
+        from pipeline.runner import prepare
 
         ctx = get_current_context()
         settings = _settings()
@@ -100,7 +111,35 @@ def news_events():
             raise AirflowSkipException(f"a manual run for {run.start}..{run.end}: task run_range processes it")
         if not run.reprocess and is_done(day, settings):
             raise AirflowSkipException(f"{day} is already published and reprocess is off")
-        return ingest_stage(run.source, settings.warehouse, day, ctx["run_id"], settings)
+        prepared = prepare(run.source, settings.warehouse, day, ctx["run_id"], settings)
+        return [shard.to_xcom() for shard in prepared.shards]
+
+    @task(
+        execution_timeout=EXTRACT_TIMEOUT,
+        max_active_tis_per_dagrun=int(os.environ.get("NEWSEVENTS_EXTRACT_PARALLELISM", "2")),
+    )
+    def extract(shard: dict) -> str:
+        from pipeline.records import Shard
+        from pipeline.runner import extract
+
+        return extract(Shard.from_xcom(shard), _settings())
+
+    @task(execution_timeout=FINISH_TIMEOUT, outlets=PUBLISHED)
+    def finish(shards: list[dict], event_paths: list[str]) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from pipeline.records import Shard
+        from pipeline.runner import after_publish, finish_one
+        from pipeline.validate import ValidationFailed
+
+        try:
+            published = finish_one(Shard.from_xcom(shards[0]).cleaned, list(event_paths))
+        except ValidationFailed as exc:
+            # Deterministic: retrying the same staged data cannot pass, so fail now with the message.
+            raise AirflowFailException(str(exc)) from None
+        clusters = after_publish(published.warehouse, [published])
+        _tell_downstream([published.day.isoformat()])
+        return {**published.to_xcom(), "clusters": clusters}
 
     @task(outlets=PUBLISHED)
     def run_range() -> dict:
@@ -116,49 +155,8 @@ def news_events():
         _tell_downstream(done["published"])
         return done
 
-    @task
-    def clean(ingested: dict) -> list[dict]:
-        from pipeline.stages import clean_stage, finish_empty_day, plan_shards
-
-        if ingested["counts"]["documents"] == 0:
-            finish_empty_day(ingested)
-            raise AirflowSkipException(f"no documents published on {ingested['day']}: nothing to write")
-        cleaned = clean_stage(ingested)
-        # returns the shard plan (each shard carries the cleaned partition's paths): one task
-        # less per run than a separate planning task, and each task costs a process start
-        return plan_shards(cleaned, _settings().shard_size)
-
-    @task(max_active_tis_per_dagrun=int(os.environ.get("NEWSEVENTS_EXTRACT_PARALLELISM", "2")))
-    def extract(shard: dict) -> str:
-        from pipeline.stages import extract_stage
-
-        return extract_stage(shard, _settings())
-
-    @task
-    def validate(shards: list[dict], event_paths: list[str]) -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from pipeline.stages import partition_of, validate_stage
-        from pipeline.validate import ValidationFailed
-
-        try:
-            return validate_stage(partition_of(shards[0]), list(event_paths))
-        except ValidationFailed as exc:
-            # Deterministic: retrying the same staged data cannot pass, so fail now with the message.
-            raise AirflowFailException(str(exc)) from None
-
-    @task(outlets=PUBLISHED)
-    def publish(validated: dict) -> dict:
-        from pipeline.stages import publish_stage, refresh_event_clusters
-
-        published = publish_stage(validated)
-        # event_clusters spans days: rebuilt whole from every published partition
-        published["clusters"] = refresh_event_clusters(published["warehouse"])
-        _tell_downstream([published["day"]])
-        return published
-
-    shards = clean(ingest())
-    publish(validate(shards, extract.expand(shard=shards)))
+    shards = prepare()
+    finish(shards, extract.expand(shard=shards))
     run_range()
 
 

@@ -25,9 +25,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import DAG_ID, PROJECT_ROOT
 
-DAG_ID = "news_events"
 TERMINAL = {"success", "failed"}
 
 
@@ -37,13 +36,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Airflow's processes create their files (metadata DB, logs, generated config) readable by their
+# owner only: AIRFLOW_HOME holds the JWT secret, the DB and task logs with article text.
+PRIVATE_UMASK = 0o077
+# Modules the LocalExecutor's forkserver imports once, so that every task process inherits them
+# (pipeline/airflow_preload.py says why; benchmarks/airflow_overhead.py what it buys).
+FORKSERVER_PRELOAD = "airflow,airflow.executors.local_executor,pipeline.airflow_preload"
+
+
+def private_home(home: Path) -> Path:
+    """AIRFLOW_HOME made (or narrowed to) 0700, its secret written 0600, its files 0600."""
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
+    secret_file = home / "jwt_secret"
+    if not secret_file.exists():
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    restrict_files(home)
+    return secret_file
+
+
+def restrict_files(home: Path) -> None:
+    """Owner-only permissions on AIRFLOW_HOME's files (an older home had them 0644)."""
+    for path in home.iterdir():
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o600)
+
+
 def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for every airflow process of this project (CLI, servers, task workers)."""
     home = Path(home or os.environ.get("AIRFLOW_HOME") or PROJECT_ROOT / ".airflow").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    secret_file = home / "jwt_secret"
-    if not secret_file.exists():
-        secret_file.write_text(secrets.token_hex(32))
+    secret_file = private_home(home)
     env = dict(os.environ)
     env.update(
         {
@@ -65,6 +89,8 @@ def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__API_AUTH__JWT_SECRET": secret_file.read_text().strip(),
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+            # were it enabled, on loopback like every other listener (its default is 0.0.0.0)
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
@@ -72,6 +98,11 @@ def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str
             "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p),
         }
     )
+    if env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor":
+        # task processes forked from a server that preloaded the pipeline (see FORKSERVER_PRELOAD);
+        # Celery workers fork their own pool, and the scheduler there runs no task
+        env.setdefault("AIRFLOW__SCHEDULER__MP_START_METHOD", "forkserver")
+        env.setdefault("AIRFLOW__CORE__MP_FORKSERVER_PRELOAD", FORKSERVER_PRELOAD)
     if env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("sqlite"):
         env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS", "pipeline.airflow_sqlite.CONNECT_ARGS")
     env.update(extra or {})
@@ -83,7 +114,9 @@ def airflow(
 ) -> subprocess.CompletedProcess:
     """Run the `airflow` command of this virtual environment."""
     exe = Path(sys.executable).with_name("airflow")
-    proc = subprocess.run([str(exe), *args], env=env, text=True, capture_output=capture, cwd=PROJECT_ROOT)
+    proc = subprocess.run(
+        [str(exe), *args], env=env, text=True, capture_output=capture, cwd=PROJECT_ROOT, umask=PRIVATE_UMASK
+    )
     if check and proc.returncode != 0:
         raise RuntimeError(
             f"airflow {' '.join(args)} failed ({proc.returncode}):\n{(proc.stderr or '')[-3000:]}{(proc.stdout or '')[-2000:]}"
@@ -93,6 +126,7 @@ def airflow(
 
 def init_db(env: dict[str, str]) -> None:
     airflow(["db", "migrate"], env)
+    restrict_files(Path(env["AIRFLOW_HOME"]))
 
 
 def wait_for_port(port: int, timeout: float, procs: list[subprocess.Popen]) -> None:
@@ -118,6 +152,26 @@ def celery_worker_commands(count: int) -> list[list[str]]:
     ]
 
 
+# Components restarted when they exit while a backfill is polled (see revive_components).
+RESTARTABLE = ("scheduler", "dag-processor")
+MAX_RESTARTS = 3
+_RUNNING: dict[str, list[list]] = {}  # api port -> [[command, Popen, restarts], ...] of running_airflow
+
+
+def _start(exe: str, command: list[str], env: dict[str, str], logs: Path) -> subprocess.Popen:
+    name = command[0] if command[0] != "celery" else command[3].split("@")[0]
+    log_file = os.fdopen(os.open(logs / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+    return subprocess.Popen(
+        [exe, *command],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+        start_new_session=True,
+        umask=PRIVATE_UMASK,
+    )
+
+
 @contextlib.contextmanager
 def running_airflow(env: dict[str, str], celery_workers: int = 0) -> Iterator[dict[str, str]]:
     """Start api-server, scheduler and dag-processor on loopback (and `celery_workers` Celery
@@ -125,31 +179,25 @@ def running_airflow(env: dict[str, str], celery_workers: int = 0) -> Iterator[di
     port = int(env["AIRFLOW__API__PORT"])
     exe = str(Path(sys.executable).with_name("airflow"))
     logs = Path(env["AIRFLOW_HOME"]) / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    procs: list[subprocess.Popen] = []
+    logs.mkdir(mode=0o700, parents=True, exist_ok=True)
+    running: list[list] = []
     components = [
         ["api-server", "--host", "127.0.0.1", "--port", str(port)],
-        ["scheduler"],
+        # no log server: it binds every interface ([::] and 0.0.0.0, no setting moves it) and is
+        # not needed here, as the api-server reads the LocalExecutor's task logs from local files
+        ["scheduler", "--skip-serve-logs"],
         ["dag-processor"],
         *celery_worker_commands(celery_workers),
     ]
+    _RUNNING[str(port)] = running
     try:
         for component in components:
-            name = component[0] if component[0] != "celery" else component[3].split("@")[0]
-            log_file = (logs / f"{name}.log").open("ab")
-            procs.append(
-                subprocess.Popen(
-                    [exe, *component],
-                    env=env,
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                    cwd=PROJECT_ROOT,
-                    start_new_session=True,
-                )
-            )
-        wait_for_port(port, 120, procs)
+            running.append([component, _start(exe, component, env, logs), 0])
+        wait_for_port(port, 120, [p for _, p, _ in running])
         yield env
     finally:
+        _RUNNING.pop(str(port), None)
+        procs = [p for _, p, _ in running]
         for p in procs:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, 15)
@@ -160,6 +208,22 @@ def running_airflow(env: dict[str, str], celery_workers: int = 0) -> Iterator[di
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(p.pid, 9)
                 p.wait()
+
+
+def revive_components(env: dict[str, str]) -> None:
+    """Restart a scheduler or dag-processor of `running_airflow` that exited (as systemd or
+    Kubernetes would): on SQLite under a heavy load the scheduler was seen to die of a
+    StaleDataError mid-backfill, and its queued runs then waited until the timeout. Its state
+    is in the metadata DB, so a new one carries on. After MAX_RESTARTS, fail naming the log."""
+    logs = Path(env["AIRFLOW_HOME"]) / "logs"
+    for entry in _RUNNING.get(env.get("AIRFLOW__API__PORT", ""), []):
+        command, proc, restarts = entry
+        if command[0] not in RESTARTABLE or proc.poll() is None:
+            continue
+        if restarts >= MAX_RESTARTS:
+            raise RuntimeError(f"the Airflow {command[0]} exited {restarts + 1} times; see {logs / command[0]}.log")
+        print(f"airflow: the {command[0]} exited ({proc.returncode}); restarting it", file=sys.stderr)
+        entry[1], entry[2] = _start(str(Path(sys.executable).with_name("airflow")), command, env, logs), restarts + 1
 
 
 def api(env: dict[str, str], method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
@@ -266,6 +330,7 @@ def backfill(
         ]
         if len(runs) >= wanted and all(r.get("state") in TERMINAL for r in runs):
             return runs
+        revive_components(env)
         time.sleep(1)
     raise RuntimeError(f"backfill {start}..{end} did not finish within {timeout:.0f}s; see AIRFLOW_HOME/logs")
 
@@ -320,7 +385,8 @@ def run_through_airflow(
         wait_for_dag(env)
         for start, end in contiguous_ranges(days):
             progress(f"airflow: backfill {DAG_ID} {start} .. {end}")
-            done = backfill(env, start, end)
+            # a minute a day at most on a busy machine (a corpus day takes seconds)
+            done = backfill(env, start, end, timeout=max(900.0, 60.0 * ((end - start).days + 1)))
             runs.extend(done)
             for r in sorted(done, key=lambda r: r["logical_date"]):
                 progress(f"  run {r['run_id']}  partition {str(r['logical_date'])[:10]}  {r['state']}")

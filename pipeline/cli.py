@@ -21,8 +21,12 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import DEFAULTS, ENV_PREFIX, HELP, SettingError, Settings, describe_settings, env_name
+
+if TYPE_CHECKING:
+    from pipeline.records import Published
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES_HELP = (
@@ -66,7 +70,7 @@ def day_range(start: dt.date, end: dt.date) -> list[dt.date]:
 def dates_in_source(source: Path, start: dt.date | None, end: dt.date | None, settings: Settings) -> list[dt.date]:
     """The publication dates present in the source, limited to [start, end] when given."""
     from pipeline.ingest import publication_dates
-    from pipeline.stages import index_dir_for
+    from pipeline.layout import index_dir_for
 
     if start and end and end < start:
         raise UsageError(f"--end {end} is before --start {start}: swap them")
@@ -137,35 +141,64 @@ def check_model(name: str) -> None:
 # Running partitions in this process.
 
 
+class PublishedThenFailed(RuntimeError):
+    """A run stopped with an error after some dates were published: say which ones are."""
+
+    def __init__(self, published: list[Published], error: BaseException):
+        listed = ", ".join(f"{r.day} ({json.dumps(r.counts.as_dict())})" for r in published)
+        super().__init__(
+            f"{type(error).__name__}: {error}\npublished before the error (complete, validated): {listed}; "
+            "rerun the other dates once the cause is fixed"
+        )
+        self.published = published
+
+
 def run_days(
     source: Path,
     days: list[dt.date],
     settings: Settings,
     progress: bool = False,
-    run_id: Callable[[dt.date], str] = lambda day: f"cli__{day.isoformat()}",
-) -> tuple[list[dict], list[tuple[dt.date, str]]]:
-    """Run every day; a day that fails validation is reported and the others still run,
-    as Airflow would do with independent DAG runs. Days are validated in batches (one GX
-    pass per batch, see stages.run_partitions). Returns (results, failures)."""
-    from pipeline.stages import PartitionsFailed, run_partitions
+    run_id: Callable[[dt.date], str] | None = None,
+) -> tuple[list[Published], list[tuple[dt.date, str]]]:
+    """Run every day through the runner (pipeline/runner.py: in this process, or on a pool with
+    --processes); a day that fails validation is reported and the others still run, as Airflow
+    would do with independent DAG runs. Days are validated in batches (one GX pass per batch).
+    Returns (results, failures).
+
+    Run ids are unique per command (warehouse.session_run_id): two commands on one warehouse
+    stage apart and the date's lock orders their publishes; every rerun adds a `runs` row."""
+    from pipeline.warehouse import cli_session, session_run_id
+
+    with cli_session(settings.warehouse) as token:
+        return _run_days(source, days, settings, progress, run_id or (lambda day: session_run_id(day, token)))
+
+
+def _run_days(
+    source: Path,
+    days: list[dt.date],
+    settings: Settings,
+    progress: bool,
+    run_id: Callable[[dt.date], str],
+) -> tuple[list[Published], list[tuple[dt.date, str]]]:
+    from pipeline.runner import PartitionsFailed
+    from pipeline.runner import run_days as run_through_runner
 
     bar = _progress_bar(days) if progress else None
+    published: list[Published] = []
 
-    def on_done(result: dict) -> None:
+    def on_done(result: Published) -> None:
+        published.append(result)
         log.info(
             "partition done",
-            extra={"day": result["day"], "counts": result["counts"], "validation": result["validation"]},
+            extra={"day": result.day.isoformat(), "counts": result.counts.as_dict(), "validation": result.validation},
         )
         if bar is not None:
             bar.update(1)
-            bar.set_postfix_str(f"{result['day']} events={result['counts'].get('events', 0)}")
+            bar.set_postfix_str(f"{result.day} events={result.counts.events or 0}")
 
     failures: list[tuple[dt.date, str]] = []
     try:
-        if settings.processes > 1:
-            results = run_days_in_pool(source, days, settings, run_id, on_done)
-        else:
-            results = run_partitions(str(source), settings.warehouse, days, run_id, settings, on_done=on_done)
+        results = run_through_runner(str(source), settings.warehouse, days, run_id, settings, on_done)
     except PartitionsFailed as exc:
         results = exc.results
         for failure in exc.failures:
@@ -173,46 +206,14 @@ def run_days(
             day = report.get("published_date")
             failures.append((dt.date.fromisoformat(str(day)[:10]) if day else days[0], str(failure)))
             log.warning("partition failed", extra={"day": str(day), "error": str(failure).splitlines()[0]})
+    except Exception as exc:
+        if published:  # e.g. event_clusters could not be rebuilt: the dates above are still published
+            raise PublishedThenFailed(published, exc) from exc
+        raise
     finally:
         if bar is not None:
             bar.close()
     return results, failures
-
-
-def run_days_in_pool(
-    source: Path,
-    days: list[dt.date],
-    settings: Settings,
-    run_id: Callable[[dt.date], str],
-    on_done: Callable[[dict], None],
-) -> list[dict]:
-    """`--processes N`: days and shards on a pool of workers (pipeline/parallel.py), validated in
-    batches as in one process; a date that fails validation is not published, the others still
-    run, and PartitionsFailed is raised at the end. event_clusters is rebuilt once at the end, as
-    in one process: also when some dates failed validation, not after a crash or Ctrl-C (a
-    rebuild there would delay the exit and could mask the error; the next run rebuilds it)."""
-    from pipeline.parallel import run_partitions_parallel
-    from pipeline.stages import PartitionsFailed, refresh_event_clusters
-
-    done: list[dict] = []
-
-    def record(result: dict) -> None:
-        done.append(result)
-        on_done(result)
-
-    def refresh() -> None:
-        if any(r["counts"].get("documents") for r in done):
-            refresh_event_clusters(settings.warehouse)
-
-    try:
-        results = run_partitions_parallel(
-            str(source), settings.warehouse, days, settings, settings.processes, run_id, on_done=record
-        )
-    except PartitionsFailed:
-        refresh()
-        raise
-    refresh()
-    return results
 
 
 def _progress_bar(days: Iterable[dt.date]):
@@ -221,18 +222,19 @@ def _progress_bar(days: Iterable[dt.date]):
     return tqdm(total=len(list(days)), desc="backfill", unit="day", file=sys.stderr, dynamic_ncols=True)
 
 
-def print_summary(results: list[dict], failures: list[tuple[dt.date, str]], warehouse: str) -> None:
+def print_summary(results: list[Published], failures: list[tuple[dt.date, str]], warehouse: str) -> None:
     totals: dict[str, int] = {}
     for r in results:
-        for k, v in r["counts"].items():
-            totals[k] = totals.get(k, 0) + (v or 0)
-    written = [r for r in results if r["counts"].get("documents")]
+        for k, v in r.counts.as_dict().items():
+            totals[k] = totals.get(k, 0) + v
+    written = [r for r in results if r.counts.documents]
     print(f"warehouse: {Path(warehouse).resolve()}")
     print(f"partitions written: {len(written)} of {len(results) + len(failures)} days")
     for r in results:
-        print(f"  {r['day']}: {json.dumps(r['counts'])} validation={r['validation']}")
-        if r.get("data_docs"):
-            print(f"    data docs: {r['data_docs']}")
+        checks = f" checks={r.checks}" if r.checks is not None else ""
+        print(f"  {r.day}: {json.dumps(r.counts.as_dict())} validation={r.validation}{checks}")
+        if r.data_docs:
+            print(f"    data docs: {r.data_docs}")
     for day, _ in failures:
         print(f"  {day}: validation=failed, nothing published for this date")
     if totals:
@@ -240,6 +242,8 @@ def print_summary(results: list[dict], failures: list[tuple[dt.date, str]], ware
 
 
 def report_failures(failures: list[tuple[dt.date, str]], warehouse: str) -> int:
+    from pipeline.layout import validation_dir
+
     if not failures:
         return EXIT_OK
     for day, message in failures:
@@ -247,7 +251,7 @@ def report_failures(failures: list[tuple[dt.date, str]], warehouse: str) -> int:
     first, last = min(d for d, _ in failures), max(d for d, _ in failures)
     print(
         f"error: {len(failures)} date(s) failed validation and were not published (reports under "
-        f"{Path(warehouse).resolve() / '_validation'}). Fix the cause, then rerun them with: "
+        f"{validation_dir(Path(warehouse).resolve())}). Fix the cause, then rerun them with: "
         f"python -m pipeline backfill --start {first} --end {last} --warehouse {warehouse}",
         file=sys.stderr,
     )
@@ -263,6 +267,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     source = check_source(Path(settings.source))
     check_warehouse_target(Path(settings.warehouse))
     check_model(settings.model)
+    repair_warehouse(settings.warehouse)
     days = dates_in_source(source, args.start, args.end, settings)
     if not days:
         print(f"no documents with a valid publication date in {source} for the dates asked; nothing to do")
@@ -298,6 +303,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     source = check_source(Path(settings.source))
     check_warehouse_target(Path(settings.warehouse))
     check_model(settings.model)
+    repair_warehouse(settings.warehouse)
     days = day_range(args.start, args.end)
     if args.skip_done:
         done = done_dates(Path(settings.warehouse))
@@ -311,12 +317,39 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def done_dates(warehouse: Path) -> set[dt.date]:
-    """Dates whose last recorded run published (validation passed or warning)."""
-    from pipeline.inspect_warehouse import is_warehouse, last_runs
+    """Dates whose last recorded run published (validation passed or warning) and that are whole.
+
+    Never done: a date whose publish journal is still open, or whose tables carry different
+    publish fingerprints (from two runs). A `runs` file that cannot be read is named and left
+    out; its date then counts as not done and is rerun."""
+    from pipeline.inspect_warehouse import damaged_dates, is_warehouse, last_runs
 
     if not is_warehouse(warehouse):
         return set()
-    return {dt.date.fromisoformat(r["date"]) for r in last_runs(warehouse) if r["validation"] in ("passed", "warning")}
+    corrupt: list = []
+    runs = last_runs(warehouse, corrupt)
+    for bad in corrupt:
+        print(f"warning: {bad}", file=sys.stderr)
+    done = {dt.date.fromisoformat(r["date"]) for r in runs if r["validation"] in ("passed", "warning")}
+    return done - damaged_dates(warehouse, done)
+
+
+def repair_warehouse(warehouse: str | Path) -> list[dict]:
+    """Before a command does anything else: finish or roll back interrupted publishes, remove the
+    staging folders of dead commands; say what was done (stderr)."""
+    from pipeline.inspect_warehouse import is_warehouse
+    from pipeline.warehouse import recover_publishes, sweep_stale_staging
+
+    if not is_warehouse(warehouse):
+        return []
+    repaired = recover_publishes(warehouse)
+    for r in repaired:
+        if r["action"] == "in progress":  # a live publish of another command, not an interruption
+            continue
+        run = f" (run {r['run_id']})" if r.get("run_id") else ""
+        print(f"interrupted publish of {r['date']}{run}: {r['action']}: {r['detail']}", file=sys.stderr)
+    sweep_stale_staging(warehouse)
+    return repaired
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
@@ -358,9 +391,12 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.inspect_warehouse import format_summary, summarize
 
     warehouse = check_existing_warehouse(Path(args.warehouse or settings.warehouse))
+    repaired = repair_warehouse(warehouse)
     summary = summarize(warehouse, last=args.last)
+    summary["repaired"] = [r for r in repaired if r["action"] in ("finished", "rolled back")]
     print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
-    return EXIT_OK
+    # damage that is still there (unrepaired publish, tables from two runs, unreadable file): exit 1
+    return EXIT_FAILED if summary["damage"] else EXIT_OK
 
 
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
@@ -386,7 +422,10 @@ def cmd_airflow_run(args: argparse.Namespace, settings: Settings) -> int:
     source = check_source(Path(settings.source))
     check_warehouse_target(Path(settings.warehouse))
     check_model(settings.model)
-    days = dates_in_source(source, args.start, args.end, settings) if (args.start or args.end) else None
+    if args.start and args.end:  # a backfill of the range, as `airflow backfill create` does: every day
+        days = day_range(args.start, args.end)
+    else:
+        days = dates_in_source(source, args.start, args.end, settings) if (args.start or args.end) else None
     run_through_airflow(source, Path(settings.warehouse), days=days)
     print(format_summary(summarize(settings.warehouse)))
     return EXIT_OK
@@ -486,6 +525,9 @@ def add_airflow_run_parser(sub) -> None:
     p = sub.add_parser(
         "airflow-run",
         help="run the real Airflow DAG (scheduler + backfills) over the source's dates (what `make run` does)",
+        description="Start Airflow in the project, backfill the DAG, stop it, print what the warehouse holds. "
+        "With --start and --end: one backfill of every day of the range (a DAG run a day, empty days "
+        "included, like `backfill`); otherwise one backfill per run of consecutive dates found in the source.",
         epilog=EXIT_CODES_HELP,
     )
     add_source_options(p)
@@ -635,7 +677,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
-        print("interrupted: published partitions are complete; rerun the unfinished dates", file=sys.stderr)
+        print(
+            "interrupted: dates reported published are complete; a publish cut short is finished or rolled back "
+            "by the next command (run, backfill, inspect); rerun the unfinished dates (backfill --skip-done)",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except Exception as exc:  # a stage failed: say which and how to see more
         if "model package" in str(exc):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 ENV_PREFIX = "NEWSEVENTS_"
+# The DAG's id, named once: dags/news_events.py and pipeline/airflow_local.py both read it here.
+DAG_ID = "news_events"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # What each setting means, for `python -m pipeline settings`, `--help` and docs/operations.md.

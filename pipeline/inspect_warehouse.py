@@ -13,10 +13,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from pipeline.layout import DATA_DOCS, SERVICE_DIRS, validation_dir
 from schemas import PARTITION_KEY, TABLES
-
-# Folders a warehouse may hold besides its tables (work in progress, reports, docs, locks).
-SERVICE_DIRS = ("_staging", "_validation", "_data_docs", "_locks")
 
 
 class NotAWarehouse(ValueError):
@@ -50,21 +48,29 @@ def partitions_of(root: Path, table_name: str) -> list[str]:
     )
 
 
-def row_count(root: Path, table_name: str) -> int:
-    """Rows from the Parquet footers, without reading the data."""
+def row_count(root: Path, table_name: str, corrupt: list | None = None) -> int:
+    """Rows from the Parquet footers, without reading the data; unreadable files go to `corrupt`."""
     import pyarrow.parquet as pq
+
+    from pipeline.warehouse import readable_files
 
     folder = root / table_name
     if not folder.is_dir():
         return 0
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in folder.rglob("*.parquet") if not p.name.startswith("."))
+    good, bad = readable_files(folder)
+    if corrupt is not None:
+        corrupt.extend(bad)
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in good)
 
 
-def last_runs(root: str | Path) -> list[dict]:
-    """The last recorded run of each date (by finish time), oldest date first."""
+def last_runs(root: str | Path, corrupt: list | None = None) -> list[dict]:
+    """The last recorded run of each date (by finish time), oldest date first.
+
+    A `runs` file that cannot be read is left out and appended to `corrupt` (when given; else
+    CorruptFile is raised naming it)."""
     from pipeline.warehouse import read_table
 
-    table = read_table(Path(root), "runs")
+    table = read_table(Path(root), "runs", skip_corrupt=corrupt)
     if table is None:
         return []
     rows = sorted(table.to_pylist(), key=lambda r: (str(r["finished_at"]), r["run_id"]))
@@ -88,7 +94,7 @@ def last_runs(root: str | Path) -> list[dict]:
 def validation_reports(root: Path) -> list[dict]:
     """The newest validation report of each date with its outcome, including dates whose
     validation failed (and which therefore have no run row and no partition)."""
-    folder = root / "_validation"
+    folder = Path(validation_dir(root))
     if not folder.is_dir():
         return []
     newest: dict[str, Path] = {}
@@ -108,29 +114,61 @@ def validation_reports(root: Path) -> list[dict]:
 
 def data_docs_index(root: Path) -> str | None:
     """The Data Docs entry page when validation rendered one under the warehouse."""
-    pages = sorted(root.glob("_data_docs/**/index.html"), key=lambda p: (len(p.parts), str(p)))
+    pages = sorted(root.glob(f"{DATA_DOCS}/**/index.html"), key=lambda p: (len(p.parts), str(p)))
     return str(pages[0]) if pages else None
 
 
-def quarantine_by_reason(root: Path) -> dict[str, int]:
+def quarantine_by_reason(root: Path, corrupt: list | None = None) -> dict[str, int]:
     from pipeline.warehouse import read_table
 
-    table = read_table(root, "quarantine")
+    table = read_table(root, "quarantine", skip_corrupt=corrupt)
     if table is None:
         return {}
     return dict(sorted(Counter(table.column("reason").to_pylist()).items()))
 
 
+def mixed_dates(root: Path, days: set[dt.date] | None = None) -> list[dict]:
+    """Dates whose tables carry different publish fingerprints: they come from two runs."""
+    from pipeline.warehouse import PUBLISH_STEPS, partition_fingerprints
+
+    tables = PUBLISH_STEPS[:3]  # the partitioned tables one publish replaces together
+    if days is None:
+        days = {dt.date.fromisoformat(d) for d in partitions_of(root, tables[0])}
+    out = []
+    for day in sorted(days):
+        try:
+            prints = partition_fingerprints(root, day, tables)
+        except Exception:  # an unreadable file: reported as corrupt by the footer scan
+            continue
+        if len({v for v in prints.values() if v is not None}) > 1:
+            out.append({"date": day.isoformat(), "fingerprints": prints})
+    return out
+
+
+def damaged_dates(root: str | Path, days: set[dt.date] | None = None) -> set[dt.date]:
+    """Dates a resume must rerun: an open publish journal, or tables from two runs."""
+    from pipeline.warehouse import journal_days
+
+    open_days = set(journal_days(root))
+    return open_days | {dt.date.fromisoformat(m["date"]) for m in mixed_dates(Path(root), days)}
+
+
 def summarize(root: str | Path, last: int = 10) -> dict:
-    """Everything `inspect` shows, as plain JSON-able data."""
+    """Everything `inspect` shows, as plain JSON-able data.
+
+    `damage` lists what still needs an operator or a rerun: interrupted publishes not repaired,
+    dates whose tables come from two runs, files that cannot be read (named)."""
+    from pipeline.warehouse import interrupted_publishes, publish_in_progress
+
     root = Path(root)
     if not is_warehouse(root):
         raise NotAWarehouse.for_path(root)
+    corrupt: list = []
     tables = {}
     for name, spec in TABLES.items():
         parts = partitions_of(root, name) if spec.partitioned else []
         info: dict = {
-            "rows": row_count(root, name),
+            "rows": row_count(root, name, corrupt),
             "partitions": len(parts),
             "files": len(list((root / name).rglob("*.parquet"))) if (root / name).is_dir() else 0,
             "present": (root / name).is_dir(),
@@ -138,9 +176,25 @@ def summarize(root: str | Path, last: int = 10) -> dict:
         if parts:
             info["first"], info["last"] = parts[0], parts[-1]
         tables[name] = info
-    runs = last_runs(root)
+    runs = last_runs(root, [])
     reports = validation_reports(root)
     failed = [r for r in reports if r["outcome"] == "failed" and _newer_than_run(r, runs)]
+    interrupted = [
+        {
+            "date": j.get("published_date"),
+            "run_id": j.get("run_id"),
+            "detail": j.get("unreadable", "publish not finished"),
+        }
+        for j in interrupted_publishes(root)
+        if not publish_in_progress(root, dt.date.fromisoformat(j["published_date"]))
+    ]
+    mixed = mixed_dates(root)
+    quarantine = quarantine_by_reason(root, [])
+    damage = (
+        [f"interrupted publish of {i['date']} (run {i['run_id']}): {i['detail']}; rerun the date" for i in interrupted]
+        + [f"tables of {m['date']} come from two runs {m['fingerprints']}: rerun the date" for m in mixed]
+        + [str(c) for c in corrupt]
+    )
     return {
         "warehouse": str(root.resolve()),
         "inspected_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -150,8 +204,11 @@ def summarize(root: str | Path, last: int = 10) -> dict:
         "runs_total": len(runs),
         "validation": dict(Counter(r["validation"] for r in runs)),
         "failed_validation": failed,
-        "quarantine_by_reason": quarantine_by_reason(root),
-        "validation_reports": str(root.resolve() / "_validation") if reports else None,
+        "quarantine_by_reason": quarantine,
+        "interrupted_publishes": interrupted,
+        "corrupt_files": [c.path for c in corrupt],
+        "damage": damage,
+        "validation_reports": validation_dir(root.resolve()) if reports else None,
         "data_docs": data_docs_index(root),
     }
 
@@ -192,6 +249,10 @@ def format_summary(summary: dict) -> str:
         lines.append("runs: none recorded")
     for r in summary["failed_validation"]:
         lines.append(f"FAILED validation {r['date']} (not published): {r['report']}")
+    for r in summary.get("repaired", []):
+        lines.append(f"repaired: interrupted publish of {r['date']} (run {r['run_id']}) {r['action']}")
+    for d in summary["damage"]:
+        lines.append(f"DAMAGED: {d}")
     quarantine = summary["quarantine_by_reason"]
     if quarantine:
         total = sum(quarantine.values())

@@ -80,8 +80,8 @@ def range_days(run: ManualRun, settings: Settings) -> list[dt.date]:
 
 def run_range(run: ManualRun, run_id: str, settings: Settings) -> dict:
     """Every date of the range in this task; PartitionsFailed (naming each date) if any failed."""
-    from pipeline.stages import run_partitions
+    from pipeline.runner import run_days
 
     days = range_days(run, settings)
-    results = run_partitions(run.source, settings.warehouse, days, lambda d: f"{run_id}__{d}", settings)
-    return {"days": [d.isoformat() for d in days], "published": [r["day"] for r in results]}
+    results = run_days(run.source, settings.warehouse, days, lambda d: f"{run_id}__{d}", settings)
+    return {"days": [d.isoformat() for d in days], "published": [r.day.isoformat() for r in results]}

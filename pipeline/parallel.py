@@ -2,11 +2,12 @@
 (`python -m pipeline run --processes N`, or `NEWSEVENTS_PROCESSES`).
 
 spaCy parses on one core, so one process uses one of the machine's cores. The pool runs the
-very stage functions the DAG runs (`pipeline.stages`), as pool tasks: a partition's ingest +
-clean, each extraction shard (the units Airflow maps), and a *finish batch*: validate several
-dates in one Great Expectations pass (`stages.validate_stages`) and publish each that passed,
-as one process does (`stages.run_partitions`). GX's cost is mostly fixed per pass, so
-validating date by date would dominate a run of many small dates.
+very units the DAG runs (`pipeline.runner`), as pool tasks: a date's `prepare` (ingest +
+clean), each extraction shard (`extract`, the units Airflow maps), and a *finish batch*
+(`finish`): validate several dates in one Great Expectations pass and publish each that
+passed, as one process does (`runner.run_in_process`). GX's cost is mostly fixed per pass, so
+validating date by date would dominate a run of many small dates. Only the order of the units
+is decided here.
 
 A date whose shards are all extracted is *ready*. A finish batch takes the ready dates (in the
 order of `days`) up to the limits of one process, MAX_BATCH_DAYS dates or MAX_BATCH_DOCUMENTS
@@ -39,7 +40,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 
 from pipeline.config import Settings
-from pipeline.stages import MAX_BATCH_DAYS, MAX_BATCH_DOCUMENTS, PartitionsFailed
+from pipeline.records import Cleaned, Published, Shard
+from pipeline.runner import MAX_BATCH_DAYS, PartitionsFailed, batch_is_full, extract, finish, prepare
 
 log = logging.getLogger("pipeline")
 
@@ -52,49 +54,21 @@ def _init_worker(settings: Settings, log_level: int) -> None:
     load_model(settings.model)
 
 
-def prepare_day(source: str, warehouse: str, day: dt.date, run_id: str, settings: Settings) -> dict:
-    """Ingest and clean one day; returns either its finished result or its shards to extract."""
-    from pipeline.stages import clean_stage, finish_empty_day, ingest_stage, plan_shards
-
-    ingested = ingest_stage(source, warehouse, day, run_id, settings)
-    if ingested["counts"]["documents"] == 0:
-        return {"done": finish_empty_day(ingested)}
-    cleaned = clean_stage(ingested)
-    return {"cleaned": cleaned, "shards": plan_shards(cleaned, settings.shard_size)}
-
-
-def extract_shard(shard: dict, settings: Settings) -> str:
-    from pipeline.stages import extract_stage
-
-    return extract_stage(shard, settings)
-
-
-def finish_batch(items: list[tuple[dict, list[str]]]) -> list[dict | Exception]:
-    """Validate several ready days in one GX pass, then publish each day that passed.
-
-    Returns, per day in order, its published summary or the ValidationFailed (pickled with its
-    report) of a day that was not published. Any other error is raised and stops the run, as in
-    one process (days of the batch published before it stay published)."""
-    from pipeline.stages import publish_stage, validate_stages
-
-    return [outcome if isinstance(outcome, Exception) else publish_stage(outcome) for outcome in validate_stages(items)]
-
-
 @dataclass
 class _Day:
     """Where one day is: waiting, being prepared or extracted, ready, finishing, or done."""
 
     day: dt.date
-    cleaned: dict | None = None
-    pending_shards: list[dict] = field(default_factory=list)
+    cleaned: Cleaned | None = None
+    pending_shards: list[Shard] = field(default_factory=list)
     running_shards: int = 0
     event_paths: list[str] = field(default_factory=list)
-    result: dict | None = None
+    result: Published | None = None
     failure: Exception | None = None
 
     @property
     def documents(self) -> int:
-        return self.cleaned["counts"]["documents"] if self.cleaned else 0
+        return self.cleaned.counts.documents if self.cleaned else 0
 
 
 def take_batch(ready: list[_Day], full_only: bool) -> list[_Day]:
@@ -106,7 +80,7 @@ def take_batch(ready: list[_Day], full_only: bool) -> list[_Day]:
     for st in ready:
         batch.append(st)
         documents += st.documents
-        if len(batch) >= MAX_BATCH_DAYS or documents >= MAX_BATCH_DOCUMENTS:
+        if batch_is_full(len(batch), documents):
             break
     else:
         if full_only:
@@ -122,12 +96,12 @@ def run_partitions_parallel(
     settings: Settings,
     processes: int,
     run_id_of: Callable[[dt.date], str],
-    on_done: Callable[[dict], None] | None = None,
-) -> list[dict]:
+    on_done: Callable[[Published], None] | None = None,
+) -> list[Published]:
     """Run every day on `processes` workers; results (published or empty days) in the order of `days`.
 
     Raises PartitionsFailed(failures, results) when some days failed validation (the others
-    were published), as `stages.run_partitions`; any other error is raised as it comes."""
+    were published), as `runner.run_in_process`; any other error is raised as it comes."""
     states = {d: _Day(d) for d in days}
     position = {d: i for i, d in enumerate(days)}
     waiting = list(days)
@@ -144,12 +118,12 @@ def run_partitions_parallel(
         initargs=(settings, logging.getLogger().getEffectiveLevel()),
     ) as pool:
 
-        def finish(batch: list[_Day]) -> tuple[str, list[_Day], Future]:
+        def submit_finish(batch: list[_Day]) -> tuple[str, list[_Day], Future]:
             nonlocal open_days
             open_days -= len(batch)
             items = [(st.cleaned, sorted(st.event_paths)) for st in batch]
             log.info("finish batch: %d date(s) %s..%s", len(batch), batch[0].day, batch[-1].day)
-            return "finish", batch, pool.submit(finish_batch, items)
+            return "finish", batch, pool.submit(finish, items)
 
         def next_unit() -> tuple[str, list[_Day], Future] | None:
             nonlocal open_days
@@ -159,21 +133,21 @@ def run_partitions_parallel(
             # a full batch first (bounded staging); a partial one only when nothing else can start
             batch = take_batch(ready, full_only=bool(waiting or pending))
             if batch:
-                return finish(batch)
+                return submit_finish(batch)
             if pending is not None:
                 pending.running_shards += 1
-                return "extract", [pending], pool.submit(extract_shard, pending.pending_shards.pop(0), settings)
+                return "extract", [pending], pool.submit(extract, pending.pending_shards.pop(0), settings)
             if waiting and open_days < max_open:
                 st = states[waiting.pop(0)]
                 open_days += 1
                 return (
                     "prepare",
                     [st],
-                    pool.submit(prepare_day, source, warehouse, st.day, run_id_of(st.day), settings),
+                    pool.submit(prepare, source, warehouse, st.day, run_id_of(st.day), settings),
                 )
             return None
 
-        def finished(st: _Day, result: dict) -> None:
+        def finished(st: _Day, result: Published) -> None:
             st.result = result
             if on_done:
                 on_done(result)
@@ -194,11 +168,11 @@ def run_partitions_parallel(
                 for fut in done:
                     kind, sts = running.pop(fut)
                     value = fut.result()
-                    if kind == "prepare" and "done" in value:
+                    if kind == "prepare" and value.done is not None:
                         open_days -= 1
-                        finished(sts[0], value["done"])
+                        finished(sts[0], value.done)
                     elif kind == "prepare":
-                        sts[0].cleaned, sts[0].pending_shards = value["cleaned"], list(value["shards"])
+                        sts[0].cleaned, sts[0].pending_shards = value.cleaned, list(value.shards)
                         extracting.append(sts[0])
                         maybe_ready(sts[0])
                     elif kind == "extract":

@@ -31,7 +31,12 @@ import pyarrow.compute as pc
 from pipeline.config import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+# A checkout reads the project's `expectations/`; an installed wheel carries the same files as
+# package data, `pipeline/expectations/` (pyproject.toml, force-include).
+EXPECTATIONS_DIR = next(
+    (d for d in (PROJECT_ROOT / "expectations", Path(__file__).parent / "expectations") if d.is_dir()),
+    PROJECT_ROOT / "expectations",
+)
 PARAMETERS_DIR = EXPECTATIONS_DIR / "parameters"
 SAMPLE_ROWS = 5
 RUN_DATE = "_run_date"  # added to every validated row: the partition (date) the row is staged for
@@ -79,18 +84,43 @@ class CheckResult:
 # ---------------------------------------------------------------- suites and parameters
 
 
-@functools.cache
-def load_suite_json(table: str, folder: Path = EXPECTATIONS_DIR) -> dict | None:
-    path = folder / f"{table}.json"
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+class SuiteError(RuntimeError):
+    """A suite (or a parameter file) is missing or unreadable: validation would check less, so the run stops."""
 
 
-@functools.cache
-def suite_parameters(folder: Path = PARAMETERS_DIR) -> dict[str, list]:
-    """Every value list of `expectations/parameters/`, by name."""
-    return {p.stem: json.loads(p.read_text(encoding="utf-8"))["values"] for p in sorted(folder.glob("*.json"))}
+def load_suite_json(table: str, folder: Path | None = None) -> dict:
+    """The table's suite; SuiteError naming the file when it is missing, unreadable or has no expectations.
+
+    Every validated table must have its suite: a missing file once let a run publish after 5
+    checks instead of 63. Read at each call (a few KB), so a suite edited between runs of one
+    process is the one used."""
+    path = (folder or EXPECTATIONS_DIR) / f"{table}.json"
+    try:
+        suite = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SuiteError(
+            f"validation suite {path} is missing: restore it (git checkout expectations/); nothing was published"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise SuiteError(
+            f"validation suite {path} cannot be read ({exc}): fix or restore it; nothing was published"
+        ) from None
+    if not isinstance(suite, dict) or not isinstance(suite.get("expectations"), list) or not suite["expectations"]:
+        raise SuiteError(
+            f"validation suite {path} has no 'expectations' list: fix or restore it; nothing was published"
+        )
+    return suite
+
+
+def suite_parameters(folder: Path | None = None) -> dict[str, list]:
+    """Every value list of `expectations/parameters/`, by name; SuiteError naming a file that cannot be read."""
+    out = {}
+    for p in sorted((folder or PARAMETERS_DIR).glob("*.json")):
+        try:
+            out[p.stem] = json.loads(p.read_text(encoding="utf-8"))["values"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SuiteError(f"suite parameter file {p} cannot be read ({exc!r}): fix or restore it") from None
+    return out
 
 
 def _parameter_names(value: object) -> set[str]:
@@ -189,8 +219,6 @@ def run_suite(table_name: str, table: pa.Table, partitions: list[dt.date]) -> tu
     {partition: [CheckResult]} and GX's result (for Data Docs).
     """
     suite_json = load_suite_json(table_name)
-    if suite_json is None:
-        return {}, None
     wanted = _parameter_names(suite_json)
     known = suite_parameters()
     missing = wanted - set(known)

@@ -26,9 +26,9 @@ def init_worker_with_bad_events(settings, log_level: int) -> None:
     bad_day = os.environ[BAD_DAY_ENV]
     real_extract_stage = stages.extract_stage
 
-    def extract_stage(shard: dict, settings=None) -> str:
+    def extract_stage(shard, settings=None) -> str:
         path = real_extract_stage(shard, settings)
-        if shard["day"] == bad_day:
+        if shard.cleaned.day.isoformat() == bad_day:
             events = read_staged(path)
             i = events.schema.get_field_index("confidence")
             events = events.set_column(i, "confidence", pa.array([1.5] * events.num_rows, pa.float64()))

@@ -26,8 +26,8 @@ def new_source(tmp: Path) -> Path:
     return dst
 
 
-def stage_and_validate(source: Path, warehouse: Path | str, run_id: str) -> tuple[dict, list[str], dict]:
-    """Every stage up to (not including) publish: (cleaned, event paths, validated)."""
+def stage_and_validate(source: Path, warehouse: Path | str, run_id: str):
+    """Every stage up to (not including) publish: (Cleaned, event paths, Validated)."""
     from pipeline.stages import clean_stage, extract_stage, ingest_stage, plan_shards, validate_stage
 
     settings = Settings(source=str(source), warehouse=str(warehouse))

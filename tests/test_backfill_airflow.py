@@ -1,38 +1,66 @@
-"""A backfill through the real Airflow scheduler (started here, stopped after): exactly the
-seed dates of the range get partitions, empty days write nothing and succeed."""
+"""A backfill through the real Airflow scheduler (the session's one, conftest.airflow_backfill):
+exactly the dates with documents get partitions; days without documents succeed, write their
+run row and skip extract and finish; every component listens on loopback only and
+AIRFLOW_HOME's secrets are readable by their owner only."""
 
 from __future__ import annotations
 
-import datetime as dt
+import stat
 
 import pytest
-from conftest import SEEDS
+from conftest import AIRFLOW_RANGE, TWO_DAYS
+
+from pipeline.config import DAG_ID
+from pipeline.stages import SKIPPED
 
 pytestmark = pytest.mark.airflow
 
 
-def test_backfill_over_seed_dates_and_empty_days(tmp_path):
-    from pipeline import airflow_local as al
-
-    warehouse = tmp_path / "warehouse"
-    env = al.airflow_env(
-        tmp_path / "airflow_home",
-        port=al.free_port(),
-        extra={"NEWSEVENTS_SOURCE": str(SEEDS), "NEWSEVENTS_WAREHOUSE": str(warehouse)},
-    )
-    al.init_db(env)
-    start, end = dt.date(2023, 9, 18), dt.date(2023, 9, 21)  # seeds on 09-19 and 09-20
-    with al.running_airflow(env):
-        al.wait_for_dag(env)
-        runs = al.backfill(env, start, end, timeout=900)
+def test_backfill_publishes_exactly_the_dates_with_documents(airflow_backfill):
+    runs, warehouse = airflow_backfill["runs"], airflow_backfill["warehouse"]
+    first, last = AIRFLOW_RANGE
     assert sorted(str(r["logical_date"])[:10] for r in runs) == [
-        "2023-09-18",
-        "2023-09-19",
-        "2023-09-20",
-        "2023-09-21",
+        first.isoformat(),
+        *(d.isoformat() for d in TWO_DAYS),
+        last.isoformat(),
     ]
     assert all(r["state"] == "success" for r in runs), runs
     for table in ("documents", "events", "removed_segments"):
         parts = sorted(p.name for p in (warehouse / table).iterdir())
-        assert parts == ["published_date=2023-09-19", "published_date=2023-09-20"], (table, parts)
+        assert parts == [f"published_date={d}" for d in TWO_DAYS], (table, parts)
+    assert (warehouse / "event_clusters" / "part-0.parquet").is_file()
     assert not any((warehouse / "_staging").rglob("*.parquet")), "staging left behind"
+
+
+def test_days_without_documents_short_circuit(airflow_backfill):
+    """prepare ran and wrote the run row; extract and finish never started (no task log)."""
+    from pipeline.warehouse import read_table
+
+    runs = read_table(airflow_backfill["warehouse"], "runs").to_pylist()
+    by_day = {r["published_date"]: r["validation"] for r in runs}
+    assert by_day[AIRFLOW_RANGE[0]] == by_day[AIRFLOW_RANGE[1]] == SKIPPED
+    assert {by_day[d] for d in TWO_DAYS} <= {"passed", "warning"}
+    logs = airflow_backfill["home"] / "logs" / f"dag_id={DAG_ID}"
+    for run in airflow_backfill["runs"]:
+        tasks = {p.name for p in (logs / f"run_id={run['run_id']}").iterdir()}
+        empty = str(run["logical_date"])[:10] not in {d.isoformat() for d in TWO_DAYS}
+        expected = {"task_id=prepare"} if empty else {"task_id=prepare", "task_id=extract", "task_id=finish"}
+        assert tasks == expected, (run["run_id"], tasks)
+
+
+def test_every_airflow_component_listens_on_loopback_only(airflow_backfill):
+    listeners = airflow_backfill["listeners"]
+    assert listeners, "no listening socket found for the running components: the check saw nothing"
+    assert all(addr.startswith("127.0.0.1:") for addr in listeners), listeners
+
+
+def test_airflow_home_secrets_are_private(airflow_backfill):
+    home = airflow_backfill["home"]
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    for name in ("jwt_secret", "airflow.db"):
+        mode = stat.S_IMODE((home / name).stat().st_mode)
+        assert mode == 0o600, f"{name} is {oct(mode)}"
+    task_logs = [p for p in (home / "logs").rglob("*") if p.is_file()]
+    assert task_logs and all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in task_logs), [
+        (str(p), oct(p.stat().st_mode)) for p in task_logs if p.stat().st_mode & 0o077
+    ]

@@ -249,16 +249,20 @@ def test_backfill_runs_every_day_with_a_progress_bar_and_resumes(capsys, small_s
 
 
 def test_failed_validation_exit_1_names_dates_and_the_rerun(capsys, small_source, tmp_path, monkeypatch):
+    import pipeline.layout as layout
     import pipeline.stages as stages
     import pipeline.validate as validate
 
     def failing(items):
         outcomes = []
         for cleaned, _ in items:
-            path = Path(
-                stages.validation_report_path(cleaned["warehouse"], stages._day(cleaned["day"]), cleaned["run_id"])
-            )
-            report = {"outcome": "failed", "results": [], "published_date": cleaned["day"], "run_id": cleaned["run_id"]}
+            path = Path(layout.validation_report_path(cleaned.warehouse, cleaned.day, cleaned.run_id))
+            report = {
+                "outcome": "failed",
+                "results": [],
+                "published_date": cleaned.day.isoformat(),
+                "run_id": cleaned.run_id,
+            }
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(report))
             message = "validation failed, nothing published:\n  events: a check failed"
@@ -277,23 +281,23 @@ def test_failed_validation_exit_1_names_dates_and_the_rerun(capsys, small_source
 
 
 def test_stage_error_exit_1_with_a_hint(capsys, tmp_path, monkeypatch):
-    import pipeline.stages as stages
+    import pipeline.runner as runner
 
     def broken(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(stages, "run_partitions", broken)
+    monkeypatch.setattr(runner, "run_in_process", broken)
     code, _, err = run_cli(capsys, "run", "--source", str(SEEDS), "--warehouse", str(tmp_path / "w"))
     assert code == EXIT_FAILED and "No space left on device" in err and "-vv" in err
 
 
 def test_interrupt_exit_130(capsys, tmp_path, monkeypatch):
-    import pipeline.stages as stages
+    import pipeline.runner as runner
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(stages, "run_partitions", interrupted)
+    monkeypatch.setattr(runner, "run_in_process", interrupted)
     code, _, err = run_cli(capsys, "run", "--source", str(SEEDS), "--warehouse", str(tmp_path / "w"))
     assert code == EXIT_INTERRUPTED and "rerun" in err
 

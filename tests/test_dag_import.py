@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -10,9 +11,12 @@ import sys
 from conftest import ROOT
 
 from pipeline import HEAVY_MODULES as HEAVY
+from pipeline.config import DAG_ID
 
 
+@functools.cache
 def _dagbag():
+    """Parsed once for the module: a DagBag costs seconds and every test reads the same one."""
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     from airflow.dag_processing.dagbag import DagBag
 
@@ -22,14 +26,14 @@ def _dagbag():
 def test_dag_imports_without_errors():
     bag = _dagbag()
     assert bag.import_errors == {}
-    assert "news_events" in bag.dags
+    assert DAG_ID in bag.dags
 
 
 def test_dag_wiring_and_timetable():
-    dag = _dagbag().dags["news_events"]
-    assert set(dag.task_ids) == {"ingest", "clean", "extract", "validate", "publish", "run_range"}
-    assert dag.get_task("publish").upstream_task_ids == {"validate"}
-    assert dag.get_task("validate").upstream_task_ids == {"clean", "extract"}
+    dag = _dagbag().dags[DAG_ID]
+    assert set(dag.task_ids) == {"prepare", "extract", "finish", "run_range"}
+    assert dag.get_task("extract").upstream_task_ids == {"prepare"}
+    assert dag.get_task("finish").upstream_task_ids == {"prepare", "extract"}
     assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
     assert all(t.retries >= 1 for t in dag.tasks)
 
@@ -40,16 +44,18 @@ def test_publishing_tasks_declare_one_asset_per_published_table(tmp_path, monkey
 
     assert list(PUBLISHED_TABLES) == list(TABLES), "pipeline/assets.py names every table of schemas/tables.py"
     monkeypatch.setenv("NEWSEVENTS_WAREHOUSE", str(tmp_path / "wh"))
-    dag = _dagbag().dags["news_events"]
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags")).dags[DAG_ID]
     expected = [f"file://{tmp_path}/wh/{t}" for t in TABLES]
-    for task_id in ("publish", "run_range"):
+    for task_id in ("finish", "run_range"):
         assert [a.uri for a in dag.get_task(task_id).outlets] == expected, task_id
     assert table_uri("s3://bucket/prefix/", "events") == "s3://bucket/prefix/events"
     assert {t.owner for t in dag.tasks} == {"newsevents-data"}
 
 
 def test_trigger_form_params():
-    dag = _dagbag().dags["news_events"]
+    dag = _dagbag().dags[DAG_ID]
     params = dag.params
     names = list(params.keys())
     assert set(names) == {"source", "start", "end", "reprocess"}
@@ -59,6 +65,15 @@ def test_trigger_form_params():
     assert all(schema[k].get("title") and params.get_param(k).description for k in schema)
     # the defaults validate: a scheduled run (no conf) gets them
     params.validate()
+
+
+def test_every_task_has_a_timeout_and_empty_days_short_circuit():
+    """A stuck input never holds a worker slot forever; a day without documents skips
+    extract and finish instead of starting them (prepare is a short-circuit)."""
+    dag = _dagbag().dags[DAG_ID]
+    assert all(t.execution_timeout is not None and t.execution_timeout.total_seconds() > 0 for t in dag.tasks)
+    assert type(dag.get_task("prepare")).__name__ == "_ShortCircuitDecoratedOperator"
+    assert dag.get_task("prepare").ignore_downstream_trigger_rules is True
 
 
 def test_dag_module_imports_no_heavy_libraries():

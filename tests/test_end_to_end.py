@@ -59,7 +59,7 @@ def test_rerun_gives_identical_tables(seed_warehouse, tmp_path):
     from conftest import SEEDS
 
     from pipeline.config import Settings
-    from pipeline.stages import run_partition
+    from pipeline.runner import run_partition
 
     other = tmp_path / "again"
     day = SEED_DATES[0]

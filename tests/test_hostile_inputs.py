@@ -268,7 +268,7 @@ def test_an_article_longer_than_the_limit_is_quarantined_by_its_cleaned_length(t
 @pytest.mark.slow  # a whole run: the model, validation and publishing
 def test_the_default_limit_keeps_an_article_spacy_refuses_out_of_the_run(tmp_path):
     from pipeline.config import Settings
-    from pipeline.stages import run_partition
+    from pipeline.runner import run_partition
 
     text = " date 2024-11-16 " + "\n\n".join(" ".join(story(i * 12 + j) for j in range(12)) for i in range(600))
     assert 1_000_000 < len(text) < 5 * 1024 * 1024
@@ -278,7 +278,7 @@ def test_the_default_limit_keeps_an_article_spacy_refuses_out_of_the_run(tmp_pat
     (src / "ok.txt").write_text(" date 2024-11-16 " + STORY)
     wh = tmp_path / "wh"
     out = run_partition(str(src), str(wh), DAY, "long-1", Settings(source=str(src), warehouse=str(wh)))
-    assert out["counts"]["documents"] == 1 and out["counts"]["quarantined"] == 1
+    assert out.counts.documents == 1 and out.counts.quarantined == 1
 
 
 # ---------------------------------------------------------------- smaller input defects

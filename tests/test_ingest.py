@@ -241,11 +241,11 @@ def test_size_limit_comes_from_the_setting(tmp_path, monkeypatch):
 
     write(tmp_path / "src", "a.txt", " date 2024-11-16 " + STORY)
     monkeypatch.setenv("NEWSEVENTS_MAX_FILE_BYTES", "50")
-    out = ingest_stage(str(tmp_path / "src"), str(tmp_path / "wh"), "2024-11-16", "r1", Settings())
-    assert out["counts"] == {"inputs": 1, "documents": 0, "duplicates": 0, "quarantined": 1}
+    out = ingest_stage(str(tmp_path / "src"), str(tmp_path / "wh"), dt.date(2024, 11, 16), "r1", Settings())
+    assert out.counts.as_dict() == {"inputs": 1, "documents": 0, "duplicates": 0, "quarantined": 1}
     monkeypatch.setenv("NEWSEVENTS_MAX_FILE_BYTES", "100000")
-    out = ingest_stage(str(tmp_path / "src"), str(tmp_path / "wh"), "2024-11-16", "r2", Settings())
-    assert out["counts"] == {"inputs": 1, "documents": 1, "duplicates": 0, "quarantined": 0}
+    out = ingest_stage(str(tmp_path / "src"), str(tmp_path / "wh"), dt.date(2024, 11, 16), "r2", Settings())
+    assert out.counts.as_dict() == {"inputs": 1, "documents": 1, "duplicates": 0, "quarantined": 0}
 
 
 # ---------------------------------------------------------------- identity and duplicates
@@ -350,10 +350,10 @@ def test_ingest_stage_reports_counts_and_the_whole_source_quarantine(tmp_path):
     write(src, "b.txt", " date 2024-11-17 " + STORY + " Later.")
     write(src, "empty.txt", "")
     write(src, "bad.txt", " date 2023-13-45 " + STORY)
-    out = ingest_stage(str(src), str(tmp_path / "wh"), "2024-11-16", "run-1", Settings(max_file_bytes=MAX))
-    assert out["counts"] == {"inputs": 1, "documents": 1, "duplicates": 0, "quarantined": 0}
-    assert out["source_counts"]["inputs"] == 4 and out["source_counts"]["quarantined"] == 2
-    quarantine = read_staged(out["quarantine"]).to_pylist()
+    out = ingest_stage(str(src), str(tmp_path / "wh"), dt.date(2024, 11, 16), "run-1", Settings(max_file_bytes=MAX))
+    assert out.counts.as_dict() == {"inputs": 1, "documents": 1, "duplicates": 0, "quarantined": 0}
+    assert out.source_counts["inputs"] == 4 and out.source_counts["quarantined"] == 2
+    quarantine = read_staged(out.quarantine_file).to_pylist()
     assert {q["source_path"]: q["reason"] for q in quarantine} == {"empty.txt": "empty", "bad.txt": "bad_date"}
     assert (tmp_path / "wh" / "_index").is_dir()
 

@@ -8,11 +8,13 @@ import datetime as dt
 import json
 from concurrent.futures import Future
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import SEED_DATES, SEEDS
 
 from pipeline.cli import EXIT_FAILED, EXIT_OK, main
+from pipeline.records import Counts, Prepared, Published, Shard
 
 PUBLISHED = ("documents", "events", "removed_segments", "event_clusters", "quarantine")
 
@@ -85,7 +87,7 @@ def test_a_date_failing_validation_in_the_pool_leaves_the_others_published(tmp_p
     from pool_hooks import BAD_DAY_ENV, init_worker_with_bad_events
 
     import pipeline.parallel as parallel
-    from pipeline.stages import PartitionsFailed
+    from pipeline.runner import PartitionsFailed
     from pipeline.validate import ValidationFailed
 
     bad = SEED_DATES[2]
@@ -112,7 +114,7 @@ def test_a_date_failing_validation_in_the_pool_leaves_the_others_published(tmp_p
     assert isinstance(failure, ValidationFailed) and failure.report["published_date"] == bad.isoformat()
     assert "confidence" in str(failure)
     others = [d for d in SEED_DATES if d != bad]
-    assert [r["day"] for r in exc.results] == [d.isoformat() for d in others]
+    assert [r.day for r in exc.results] == others
     for day in others:
         assert (warehouse / "events" / f"published_date={day}" / "part-0.parquet").is_file()
     assert not (warehouse / "events" / f"published_date={bad}").exists()
@@ -167,31 +169,30 @@ class FakeStages:
         self.staged: set[str] = set()
         self.most_staged = 0
 
-    def prepare_day(self, source, warehouse, day, run_id, settings) -> dict:
+    def prepare(self, source, warehouse, day, run_id, settings) -> Prepared:
         self.staged.add(day.isoformat())
         self.most_staged = max(self.most_staged, len(self.staged))
-        cleaned = {"day": day.isoformat(), "counts": {"documents": self.docs}}
-        return {"cleaned": cleaned, "shards": [{"day": day.isoformat(), "shard": i} for i in range(2)]}
+        cleaned = SimpleNamespace(day=day, counts=Counts(self.docs, self.docs, 0, 0))
+        return Prepared(shards=[Shard(cleaned, i, 2, i, 1) for i in range(2)])
 
-    def extract_shard(self, shard, settings) -> str:
-        if shard["day"] == self.crash:
+    def extract(self, shard, settings) -> str:
+        if shard.cleaned.day.isoformat() == self.crash:
             raise OSError("No space left on device")
-        return f"{shard['day']}/events-{shard['shard']}.parquet"
+        return f"{shard.cleaned.day}/events-{shard.shard}.parquet"
 
-    def finish_batch(self, items) -> list:
+    def finish(self, items) -> list:
         from pipeline.validate import ValidationFailed
 
-        self.batches.append([cleaned["day"] for cleaned, _ in items])
+        self.batches.append([cleaned.day.isoformat() for cleaned, _ in items])
         out = []
         for cleaned, paths in items:
             assert paths == sorted(paths) and len(paths) == 2
-            self.staged.discard(cleaned["day"])
-            if cleaned["day"] in self.bad:
-                out.append(
-                    ValidationFailed(f"validation failed for {cleaned['day']}", {"published_date": cleaned["day"]})
-                )
+            day = cleaned.day.isoformat()
+            self.staged.discard(day)
+            if day in self.bad:
+                out.append(ValidationFailed(f"validation failed for {day}", {"published_date": day}))
             else:
-                out.append({"day": cleaned["day"], "counts": cleaned["counts"]})
+                out.append(Published(cleaned.day, "run", "wh", cleaned.counts, "passed", {}))
         return out
 
 
@@ -200,7 +201,7 @@ def run_inline(monkeypatch, fake: FakeStages, days: list[dt.date], processes: in
     from pipeline.config import Settings
 
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", InlinePool)
-    for name in ("prepare_day", "extract_shard", "finish_batch"):
+    for name in ("prepare", "extract", "finish"):
         monkeypatch.setattr(parallel, name, getattr(fake, name))
     settings = Settings(source="src", warehouse="wh")
     return parallel.run_partitions_parallel("src", "wh", days, settings, processes, lambda d: f"t__{d}")
@@ -211,12 +212,12 @@ def some_days(n: int) -> list[dt.date]:
 
 
 def test_batches_follow_the_limits_of_one_process_and_staging_stays_bounded(monkeypatch):
-    from pipeline.stages import MAX_BATCH_DAYS
+    from pipeline.runner import MAX_BATCH_DAYS
 
     days = some_days(3 * MAX_BATCH_DAYS + 10)
     fake = FakeStages()
     results = run_inline(monkeypatch, fake, days)
-    assert [r["day"] for r in results] == [d.isoformat() for d in days]
+    assert [r.day for r in results] == days
     assert sorted(d for b in fake.batches for d in b) == [d.isoformat() for d in days]
     assert [len(b) for b in fake.batches[:3]] == [MAX_BATCH_DAYS] * 3  # full batches while dates remain
     assert len(fake.batches) <= 3 + 1 + 2  # the rest: at most one per date still in flight at the end
@@ -224,7 +225,7 @@ def test_batches_follow_the_limits_of_one_process_and_staging_stays_bounded(monk
 
 
 def test_batches_close_at_the_document_limit(monkeypatch):
-    from pipeline.stages import MAX_BATCH_DOCUMENTS
+    from pipeline.runner import MAX_BATCH_DOCUMENTS
 
     fake = FakeStages(docs=MAX_BATCH_DOCUMENTS // 2)
     run_inline(monkeypatch, fake, some_days(7))
@@ -232,14 +233,14 @@ def test_batches_close_at_the_document_limit(monkeypatch):
 
 
 def test_failed_dates_are_collected_and_raised_at_the_end(monkeypatch):
-    from pipeline.stages import PartitionsFailed
+    from pipeline.runner import PartitionsFailed
 
     days = some_days(10)
     bad = {days[1].isoformat(), days[7].isoformat()}
     with pytest.raises(PartitionsFailed) as info:
         run_inline(monkeypatch, FakeStages(bad=frozenset(bad)), days)
     assert [f.report["published_date"] for f in info.value.failures] == sorted(bad)
-    assert [r["day"] for r in info.value.results] == [d.isoformat() for d in days if d.isoformat() not in bad]
+    assert [r.day.isoformat() for r in info.value.results] == [d.isoformat() for d in days if d.isoformat() not in bad]
 
 
 def test_a_crash_in_extraction_stops_the_run(monkeypatch):

@@ -18,7 +18,8 @@ from conftest import ROOT, SEEDS
 from publishing import DAY, TABLES, files_under, new_source, part_file, read_part, snapshot, stage_and_validate
 
 from pipeline.config import Settings
-from pipeline.stages import publish_stage, run_partition
+from pipeline.runner import run_partition
+from pipeline.stages import publish_stage
 from pipeline.validate import ValidationFailed
 from pipeline.warehouse import (
     file_metadata,
@@ -61,7 +62,7 @@ def test_rerun_replaces_exactly_the_partition(published, tmp_path):
         assert rows.num_rows == read_part(published, t).num_rows, f"no duplicate rows in {t}"
     runs = read_table(wh, "runs").to_pylist()
     assert sorted(r["run_id"] for r in runs if r["published_date"] == DAY) == ["first__2023-09-19", "second-run"]
-    assert result["data_docs"].endswith("index.html")
+    assert result.data_docs.endswith("index.html")
     home = (wh / "_data_docs" / "index.html").read_text()
     assert "second-run" in home and "first__2023-09-19" in home, "the Data Docs home lists every run"
 
@@ -120,8 +121,8 @@ def test_staged_files_changed_after_validation_are_not_published(published, tmp_
     shutil.copytree(published, wh)
     before = snapshot(wh)
     _, _, validated = stage_and_validate(new_source(tmp_path), wh, "tampered")
-    ev = read_staged(validated["events"])
-    write_staged(ev.slice(1), validated["events"])
+    ev = read_staged(validated.events_file)
+    write_staged(ev.slice(1), validated.events_file)
     with pytest.raises(RuntimeError, match="changed after validation"):
         publish_stage(validated)
     assert snapshot(wh) == before
@@ -174,7 +175,7 @@ def test_same_date_runs_serialise_and_other_dates_run_in_parallel(tmp_path):
 def test_memory_filesystem_warehouse_gives_the_same_tables(published):
     root = f"memory://wh-{uuid.uuid4().hex[:8]}"
     result = run_partition(str(SEEDS), root, DAY, "mem-run", Settings(warehouse=root))
-    assert result["validation"] in ("passed", "warning")
+    assert result.validation in ("passed", "warning")
     import fsspec
 
     fs = fsspec.filesystem("memory")

@@ -4,29 +4,21 @@ tables as one shard in one process."""
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import SEEDS
+from conftest import TWO_DAYS, write_two_day_source
 
-DAYS = (dt.date(2024, 3, 1), dt.date(2024, 3, 2))
+from pipeline.config import DAG_ID
+
+DAYS = TWO_DAYS
 TABLES = ("documents", "events", "removed_segments")
 
 
 @pytest.fixture
 def two_day_source(tmp_path) -> Path:
-    """The seeds re-dated so that each of two days has several documents (3 and 2)."""
-    src = tmp_path / "two_days"
-    src.mkdir()
-    lines = ["file,published_date"]
-    for i, path in enumerate(sorted(SEEDS.glob("*.txt"))):
-        shutil.copy2(path, src / path.name)
-        lines.append(f"{path.name},{DAYS[0] if i < 3 else DAYS[1]}")
-    (src / "manifest.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return src
+    return write_two_day_source(tmp_path / "two_days")
 
 
 def published(warehouse: Path) -> dict[str, object]:
@@ -58,26 +50,16 @@ def cli_run(source: Path, warehouse: Path, *extra: str) -> None:
     assert main(["run", "--source", str(source), "--warehouse", str(warehouse), *extra]) == 0
 
 
-def test_plan_shards_cover_every_document_exactly_once(tmp_path):
-    from pipeline.stages import plan_shards
-    from pipeline.warehouse import to_arrow, write_staged
+def test_plan_shards_cover_every_document_exactly_once():
+    from pipeline.stages import shard_bounds
 
-    rows = [
-        {"doc_id": f"d{i:02d}", "published_date": DAYS[0], "source_name": f"{i}.txt", "raw_text": "x", "text": "x"}
-        for i in range(7)
-    ]
-    for r in rows:
-        r.update(raw_chars=1, removed_chars=0)
-    path = write_staged(to_arrow("documents", rows), tmp_path / "documents.parquet")
-    shards = plan_shards({"documents": str(path)}, 3)
-    assert [(s["offset"], s["limit"], s["shard"], s["shards"]) for s in shards] == [
-        (0, 3, 0, 3),
-        (3, 3, 1, 3),
-        (6, 3, 2, 3),
-    ]
-    table = pq.read_table(path)
-    covered = [d for s in shards for d in table.slice(s["offset"], s["limit"]).column("doc_id").to_pylist()]
-    assert covered == [r["doc_id"] for r in rows]
+    assert shard_bounds(7, 3) == [(0, 3), (3, 3), (6, 3)]
+    assert shard_bounds(6, 3) == [(0, 3), (3, 3)]
+    assert shard_bounds(0, 3) == []
+    for n in range(12):
+        for size in (1, 2, 5, 200):
+            covered = [i for offset, limit in shard_bounds(n, size) for i in range(n)[offset : offset + limit]]
+            assert covered == list(range(n)), (n, size)
 
 
 def test_process_pool_with_one_document_shards_publishes_identical_tables(two_day_source, tmp_path):
@@ -100,27 +82,19 @@ def test_processes_must_be_positive(two_day_source, tmp_path, capsys):
 
 
 @pytest.mark.airflow
-def test_mapped_shards_under_local_executor_equal_one_shard(two_day_source, tmp_path, monkeypatch):
-    """The real scheduler (LocalExecutor) runs `extract` as one mapped task per document."""
-    from pipeline import airflow_local as al
-
+def test_mapped_shards_under_local_executor_equal_one_shard(airflow_backfill, tmp_path):
+    """The real scheduler (LocalExecutor, the session's backfill) ran `extract` as one mapped
+    task per document, and published what one process with one shard a day publishes."""
     reference = tmp_path / "reference"
-    cli_run(two_day_source, reference, "--shard-size", "1000")
-
-    monkeypatch.setenv("NEWSEVENTS_SHARD_SIZE", "1")
-    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
-    monkeypatch.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", raising=False)
-    home = tmp_path / "airflow_home"
-    mapped = tmp_path / "mapped"
-    runs = al.run_through_airflow(two_day_source, mapped, home=home, days=list(DAYS), progress=lambda _m: None)
-    assert sorted(str(r["logical_date"])[:10] for r in runs) == [d.isoformat() for d in DAYS]
-    assert all(r["state"] == "success" for r in runs), runs
-
+    cli_run(airflow_backfill["source"], reference, "--shard-size", "1000")
     # one log folder per mapped extract task instance: 3 shards on the first day, 2 on the second
     expected = {DAYS[0].isoformat(): 3, DAYS[1].isoformat(): 2}
-    for run in runs:
-        folder = home / "logs" / "dag_id=news_events" / f"run_id={run['run_id']}" / "task_id=extract"
+    logs = airflow_backfill["home"] / "logs" / f"dag_id={DAG_ID}"
+    for run in airflow_backfill["runs"]:
+        shards = expected.get(str(run["logical_date"])[:10])
+        if shards is None:
+            continue
+        folder = logs / f"run_id={run['run_id']}" / "task_id=extract"
         indexes = sorted(p.name for p in folder.glob("map_index=*"))
-        shards = expected[str(run["logical_date"])[:10]]
         assert indexes == [f"map_index={i}" for i in range(shards)], (run["run_id"], indexes)
-    assert_same_tables(reference, mapped)
+    assert_same_tables(reference, airflow_backfill["warehouse"])
