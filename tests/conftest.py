@@ -66,16 +66,15 @@ def write_two_day_source(src: Path) -> Path:
     return src
 
 
-def listening_sockets(home: Path) -> list[str]:
-    """`host:port` of every listening TCP socket held by a process of this AIRFLOW_HOME (per
-    process: the machine-wide table may not name the owning pids)."""
+def listening_sockets() -> list[str]:
+    """`host:port` of every listening TCP socket held by a process this test process started
+    (the Airflow components and all their children), asked per process: the machine-wide
+    table may not name the owning pids, and `setproctitle` overwrites a process's environment."""
     import psutil
 
     out = set()
-    for proc in psutil.process_iter():
+    for proc in psutil.Process().children(recursive=True):
         try:
-            if proc.environ().get("AIRFLOW_HOME") != str(home):
-                continue
             conns = proc.net_connections(kind="inet")
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
@@ -110,7 +109,7 @@ def airflow_backfill(tmp_path_factory) -> dict:
     with al.running_airflow(env):
         al.wait_for_dag(env)
         runs = al.backfill(env, *AIRFLOW_RANGE, timeout=900)
-        listeners = listening_sockets(home)
+        listeners = listening_sockets()
     return {"source": source, "warehouse": warehouse, "home": home, "runs": runs, "listeners": listeners}
 
 
