@@ -48,9 +48,12 @@ CAPTION_LINE = re.compile(
 )
 BYLINE = re.compile(r"^By:?\s+" + NAME + r"(?:\s*(?:,|and|&)\s*" + NAME + r"){0,4}(?:\s*[|,–—-]\s*[\w .]{1,40})?$")
 DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Za-z.'’ -]{1,40}(?:,\s*[A-Z][A-Za-z.'’ ]{1,30})?)\s*"
-    r"(?:\((?P<outlet>[A-Za-z][\w .&'’-]{0,40})\))?\s*[–—-]{1,2}\s+(?=\S)"
+    r"^(?P<place>[A-Z][A-Za-z.'’ /-]{1,40}(?:,\s*[A-Z][A-Za-z.'’ ]{1,30})?)\s*"
+    r"(?:\((?P<outlet>[A-Za-z][\w .&'’-]{0,40})\))?\s*(?:[–—-]{1,2}\s+|[–—]{1,2}(?=[A-Z“\"]))(?=\S)"
 )
+# a dateline that may stand below the lead photo's caption: the city in capitals, then an outlet or
+# a region ("TEHRAN, Iran (AP) —", "ULAANBAATAR, Mongolia—"); looked for in the first paragraphs only
+DATELINE_LOOKAHEAD = 6
 
 LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -462,6 +465,8 @@ def find_removals(raw: str, title: str | None = None) -> tuple[list[Removal], Me
         kind = line_kind(p.text)
         if kind is None and not body_seen:
             kind = top_of_article_kind(p, i, title, paragraphs, meta)
+        elif kind is None and i < DATELINE_LOOKAHEAD and meta.dateline_place is None:
+            kind = "dateline" if take_dateline(p.text, meta, strict=True) else None
         if kind == "dateline":
             m = DATELINE.match(p.text)
             removals.append(Removal(p.start, p.start + m.end(), "dateline"))
@@ -520,11 +525,7 @@ def top_of_article_kind(
     if BYLINE.match(p.text):
         meta.byline = meta.byline or re.sub(r"^By:?\s+", "", p.text)
         return "byline"
-    m = DATELINE.match(p.text)
-    if m and (m.group("outlet") or m.group("place").replace(" ", "").isupper()) and len(p.text) > m.end() + 20:
-        meta.dateline_place = m.group("place").strip()
-        if m.group("outlet"):
-            meta.outlet = meta.outlet or m.group("outlet").strip()
+    if take_dateline(p.text, meta, strict=False):
         return "dateline"
     if is_headline(p.text, i, title, paragraphs):
         meta.title = meta.title or p.text
@@ -533,6 +534,27 @@ def top_of_article_kind(
         meta.byline = meta.byline or p.text
         return "byline"
     return None
+
+
+def take_dateline(text: str, meta: Metadata, strict: bool) -> bool:
+    """Whether a paragraph opens with a dateline; if so its place (and outlet) go to `meta`.
+
+    The city of a dateline is written in capitals ("SEOUL (Reuters) -", "WASHINGTON/BEIJING
+    (Reuters) -", "TEHRAN, Iran (AP) —"); a place in mixed case counts only with an outlet, and
+    `strict` (a paragraph below the body's start, e.g. after a lead photo caption) wants the
+    capitals whatever follows."""
+    m = DATELINE.match(text)
+    if not m or len(text) <= m.end() + 20:
+        return False
+    place = m.group("place").strip()
+    city = place.split(",")[0].replace(" ", "").replace("/", "").replace(".", "")
+    capitals = city.isupper() and len(city) >= 3
+    if not capitals and (strict or not m.group("outlet")):
+        return False
+    meta.dateline_place = place
+    if m.group("outlet"):
+        meta.outlet = meta.outlet or m.group("outlet").strip()
+    return True
 
 
 def terms_of(text: str) -> dict[str, float]:

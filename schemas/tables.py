@@ -167,12 +167,29 @@ EVENTS = Table(
         Column("location_name", pa.string(), "Where the event took place."),
         Column("location_country", pa.string(), "ISO 3166-1 alpha-3 country of the location."),
         Column(
+            "location_basis",
+            pa.string(),
+            "Where the place came from: sentence (named in the evidence), scene (the summit, meeting, "
+            "visit or setting the act belongs to), dateline (the article's dateline), institution (the "
+            "seat of an institution the act was done at: the White House, Washington). Null without a place.",
+        ),
+        Column(
             "event_date",
             pa.date32(),
             "Date resolved against the publication date (first day of the month/year when coarser).",
         ),
         Column("event_date_precision", pa.string(), "day, month or year."),
-        Column("date_text", pa.string(), "The words the date was resolved from."),
+        Column(
+            "event_date_basis",
+            pa.string(),
+            "Where the date came from: sentence (a time expression of the act's clause), context (an "
+            "earlier sentence tied to the act, or the day the lead dates the news to), occasion (the day "
+            "of the summit, meeting or frame the act belongs to), publication (the publication date, or "
+            'its month for the recent past: "has said", "this week"). Null without a date.',
+        ),
+        Column(
+            "date_text", pa.string(), "The words the date was resolved from (null when it is the publication date)."
+        ),
         Column("status", pa.string(), "occurred or planned."),
         Column("amount_value", pa.float64(), "Money amount in units (300 million = 300000000)."),
         Column("amount_currency", pa.string(), "ISO 4217 currency of amount_value."),

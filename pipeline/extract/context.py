@@ -16,6 +16,7 @@ from pipeline.extract.components import QUOTES
 from pipeline.extract.entities import DocEntities
 from pipeline.extract.lexicon import Lexicon
 from pipeline.extract.records import Emitted
+from pipeline.extract.scene import ArticleScene, reattach_reporting_dates
 from pipeline.offsets import OffsetMap
 
 
@@ -35,6 +36,7 @@ class ArticleContext:
     quote_spans: list[tuple[int, int]]
     sents: list[Span]
     sent_index: list[int]  # token index -> sentence index (Token.sent walks the sentence on every call)
+    scene: ArticleScene  # dateline, news day and occasions: the date and place of acts that name none
     emitted: list[Emitted] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
     dates_cache: dict[tuple[int, str], list] = field(default_factory=dict)
@@ -47,6 +49,7 @@ class ArticleContext:
     @classmethod
     def build(cls, doc: Doc, record: dict, omap: OffsetMap, lex: Lexicon, version: str) -> ArticleContext:
         published = record_date(record["published_date"])
+        reattach_reporting_dates(doc)
         entities = DocEntities.build(doc, published, lex)
         quote_spans = [(s.start, s.end) for s in doc.spans.get(QUOTES, [])]
         entities.quote_spans = quote_spans
@@ -54,7 +57,8 @@ class ArticleContext:
         sent_index = [0] * len(doc)
         for k, sent in enumerate(sents):
             sent_index[sent.start : sent.end] = [k] * (sent.end - sent.start)
-        return cls(doc, record, published, omap, lex, version, entities, quote_spans, sents, sent_index)
+        scene = ArticleScene.of(record, published)
+        return cls(doc, record, published, omap, lex, version, entities, quote_spans, sents, sent_index, scene)
 
     @property
     def words(self) -> dict[str, frozenset[str]]:

@@ -12,10 +12,16 @@ from pipeline.extract.context import ArticleContext, record_date
 from pipeline.extract.entities import name_key
 from pipeline.extract.event_dates import date_for
 from pipeline.extract.parties import is_traveller
-from pipeline.extract.places import location_for
+from pipeline.extract.places import location_for, place_deep
 from pipeline.extract.records import Candidate, Emitted, actor_key
 from pipeline.extract.resolvers import Resolved
-from pipeline.extract.scene import is_leaders_meeting, recent_pledge_recipients, same_actor_context
+from pipeline.extract.scene import (
+    act_of,
+    audience_place,
+    is_leaders_meeting,
+    recent_pledge_recipients,
+    same_actor_context,
+)
 from pipeline.extract.syntax import tense_of
 
 
@@ -39,24 +45,35 @@ def emit(
         c.etype = "summit"
     tense = tense_of(c.keys[0], ctx.lex)
     date = date_for(ctx, c, dates, clause_only=True)
-    if date is None and frame is not None:
-        date = frame.date
+    date_basis = "sentence" if date is not None else None
+    if date is None and frame is not None and frame.date is not None:
+        date, date_basis = frame.date, "occasion"
     if date is None:
         date = date_for(ctx, c, dates, clause_only=False)
+        date_basis = "sentence" if date is not None else None
     inherited = False
-    location = location_for(ctx, c) or (scene.get(actor_key(c)) if c.etype != "visit" else None)
-    if location is None and frame is not None and c.etype != "visit":
-        location = frame.location
+    location = (
+        location_for(ctx, c)
+        or (scene.get(actor_key(c)) if c.etype != "visit" else None)
+        or audience_place(c.keys, lambda t: place_deep(ctx, t))
+    )
+    location_basis = "sentence" if location is not None else None
+    if location is None and frame is not None and c.etype != "visit" and frame.location is not None:
+        location, location_basis = frame.location, "scene"
     if date is None:
         tied = same_actor_context(ctx, s_index, c, tense, "date")
         if tied is not None:
-            date, inherited = tied.date, True
+            date, inherited, date_basis = tied.date, True, "context"
     if location is None and c.etype in physical - {"visit"}:
         tied = same_actor_context(ctx, s_index, c, tense, "location")
         if tied is not None:
-            location = tied.location
-    if location is not None and c.etype in physical:
-        scene.setdefault(actor_key(c), location)
+            location, location_basis = tied.location, "scene"
+    own = (date, location)  # what the text ties to this act; later sentences inherit only that
+    date, date_basis, location, location_basis = ctx.scene.resolve(
+        act_of(c, s_index, tense), date, date_basis, location, location_basis, sent, lambda t: place_deep(ctx, t)
+    )
+    if own[1] is not None and c.etype in physical and ctx.scene.is_news_date(date):
+        scene.setdefault(actor_key(c), own[1])
     if c.etype == "pledge" and not c.participants:
         prior = recent_pledge_recipients(ctx, s_index, c)
         if prior:
@@ -89,6 +106,8 @@ def emit(
             "location_country": location[1] if location else None,
             "event_date": date[0] if date else None,
             "event_date_precision": date[1] if date else None,
+            "event_date_basis": date_basis if date else None,
+            "location_basis": location_basis if location else None,
             "date_text": date[2] if date else None,
             "status": status,
             "amount_value": float(amount.value) if amount is not None else None,
@@ -109,8 +128,8 @@ def emit(
             {name_key(a.name) for a in c.actor},
             {name_key(p.name) for p, _ in c.participants},
             {a.country for a in c.actor if a.country},
-            date,
-            location,
+            own[0],
+            own[1],
             c.summit_key,
             tense,
             [p for p in c.participants if p[1] == "recipient"] if c.etype == "pledge" else None,

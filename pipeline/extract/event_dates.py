@@ -11,6 +11,7 @@ from pipeline.dates import MONTH_ABBREVIATIONS, find_dates, resolve_date_phrase
 from pipeline.dates import MONTHS as MONTH_NAMES
 from pipeline.extract.context import ArticleContext
 from pipeline.extract.records import Candidate
+from pipeline.extract.scene import in_other_clause
 from pipeline.extract.syntax import tense_of
 
 # month words that start a date phrase, from the one calendar list in pipeline/dates.py
@@ -76,7 +77,11 @@ def date_for(ctx: ArticleContext, c: Candidate, dates: list[tuple[Token, int]], 
             owned.append((next(i for i, k in enumerate(ordered) if k.i == anchor.i), anchor, start))
         elif anchor is not None and anchor in ancestors:
             above.append((ancestors.index(anchor), anchor, start))
-        elif anchor is not None and root.dep_ not in {"poss", "compound", "amod", "nmod"}:
+        elif (
+            anchor is not None
+            and root.dep_ not in {"poss", "compound", "amod", "nmod"}
+            and not in_other_clause(anchor, c.trigger, keys)
+        ):
             free.append((root, anchor, start))
     if clause_only:
         recent = ctx.words["recent_words"]

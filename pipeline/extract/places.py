@@ -12,6 +12,7 @@ from pipeline.extract import resolvers
 from pipeline.extract.context import ArticleContext
 from pipeline.extract.entities import clean_name
 from pipeline.extract.records import Candidate
+from pipeline.extract.scene import gazetteer_place, is_foreign_mission
 from pipeline.extract.syntax import pobj_of
 
 Place = tuple[str, str | None]
@@ -20,6 +21,10 @@ Place = tuple[str, str | None]
 def place(ctx: ArticleContext, tok: Token) -> Place | None:
     """A place named by a token (its entity), as (name, country)."""
     ent = ctx.entities.entity_span_at(tok.i)
+    if ent is not None and (found := gazetteer_place(ent)) is not None:
+        return found
+    if is_foreign_mission(tok.text) or (ent is not None and is_foreign_mission(ent.text)):
+        return (clean_name(ent.text if ent is not None else tok.text), None)  # in the host country, unnamed here
     if ent is None and tok.pos_ == "PROPN":
         # a place the NER missed ("visited Tunis"): the gazetteer decides
         words = [t for t in tok.subtree if t.dep_ in {"compound", "flat"} or t.i == tok.i]

