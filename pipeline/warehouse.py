@@ -4,10 +4,12 @@ Layout (ROOT is a local folder or a URI: `file://`, `s3://`, `gs://`, `memory://
 - `ROOT/TABLE/published_date=YYYY-MM-DD/part-0.parquet`: one file per partition, so publishing
   a table's partition is one atomic step (a rename on a local disk, a single-object PUT on
   object storage) and readers see the old file or the new one, never a mix.
-- `ROOT/quarantine/SOURCEKEY.parquet`, `ROOT/event_clusters/part-0.parquet`: unpartitioned
-  tables, one file each, replaced whole the same way.
+- `ROOT/quarantine/SOURCEKEY.parquet`: one file per source, replaced whole the same way;
+  `ROOT/event_clusters/part-PERIOD.parquet`: one file per period of cluster ids, maintained by
+  pipeline/cluster_store.py (its state and member rows in `ROOT/_clusters/`).
 - `ROOT/_staging/...` work in progress, `ROOT/_publish/DATE.json` the journal of a publish in
-  progress, `ROOT/_validation/` and `ROOT/_data_docs/` validation results, `ROOT/_locks/` lock
+  progress, `ROOT/_validation/` and `ROOT/_data_docs/` validation results, `ROOT/_clusters/` the
+  bookkeeping of event_clusters, `ROOT/_locks/` lock
   files. All start with `_`, outside every table folder, so DuckDB and Polars globs over a
   table never see them.
 
@@ -207,21 +209,6 @@ def publish_partition(
     return target
 
 
-def publish_table_whole(root: str | Path, table_name: str, table: pa.Table, fingerprint: str | None = None) -> str:
-    """Replace an unpartitioned table (e.g. event_clusters) whole, atomically: `ROOT/TABLE/part-0.parquet`.
-
-    Callers that rebuild such a table from several partitions hold `warehouse_lock(root)` around
-    read-rebuild-publish so that two rebuilds do not lose each other's input.
-    """
-    spec = TABLES[table_name]
-    schema = spec.schema
-    table = table.select(schema.names).cast(schema)
-    meta = {"table": table_name, "schema_version": SCHEMA_VERSION}
-    if fingerprint:
-        meta["publish_fingerprint"] = fingerprint
-    return publish_file(table.replace_schema_metadata(meta), join(root, table_name, PART_FILE))
-
-
 def file_metadata(path: str | Path) -> dict[str, str]:
     """The key-value metadata of a published Parquet file (table, schema_version, publish_fingerprint)."""
     if is_local(path):
@@ -276,6 +263,72 @@ def read_table(root: str | Path, table_name: str, columns: list[str] | None = No
         filesystem=None if is_local(folder) else fs,
         exclude_invalid_files=False,
     ).to_table(columns=None if columns is None else [c for c in columns if c in spec.schema.names])
+
+
+def read_partition(root: str | Path, table_name: str, day: dt.date, columns: list[str]) -> pa.Table | None:
+    """One published partition's `columns` (partition key restored), None when it does not exist.
+
+    Columns a file written before they were added lacks come back as nulls, as in read_table."""
+    import pyarrow.dataset as ds
+
+    path = partition_file(root, table_name, day)
+    if not exists(path):
+        return None
+    spec = TABLES[table_name]
+    fs, inner = filesystem(path)
+    wanted = [c for c in columns if c in spec.file_schema.names]
+    table = ds.dataset(
+        str(local_path(path)) if is_local(path) else inner,
+        format="parquet",
+        schema=spec.file_schema,
+        filesystem=None if is_local(path) else fs,
+    ).to_table(columns=wanted)
+    if PARTITION_KEY in columns:
+        table = table.append_column(spec.schema.field(PARTITION_KEY), pa.array([day] * table.num_rows, pa.date32()))
+    return table.select([c for c in columns if c in table.column_names])
+
+
+def partition_signatures(root: str | Path, table_name: str) -> dict[dt.date, str]:
+    """Size and modification stamp of every partition file of a table, by date, from one listing.
+
+    A republished partition is a new file (written beside, then renamed), so its signature changes:
+    derived tables compare signatures to find the dates they have not caught up with."""
+    folder = join(root, table_name)
+    prefix = f"{PARTITION_KEY}="
+    out: dict[dt.date, str] = {}
+    if is_local(folder):
+        base = local_path(folder)
+        if not base.is_dir():
+            return out
+        with os.scandir(base) as entries:
+            for entry in entries:
+                if not entry.name.startswith(prefix):
+                    continue
+                try:
+                    st = os.stat(os.path.join(entry.path, PART_FILE))
+                    # the inode too: two publishes within one clock tick still differ (each is a new file)
+                    stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+                    out[dt.date.fromisoformat(entry.name[len(prefix) :])] = stamp
+                except (FileNotFoundError, ValueError):
+                    continue
+        return out
+    fs, inner = filesystem(folder)
+    if not fs.exists(inner):
+        return out
+    for path, info in fs.find(inner, detail=True).items():
+        parent, _, name = path.rstrip("/").rpartition("/")
+        key = parent.rsplit("/", 1)[-1]
+        if name != PART_FILE or not key.startswith(prefix):
+            continue
+        stamp = (
+            info.get("mtime")
+            or info.get("LastModified")
+            or info.get("updated")
+            or info.get("ETag")
+            or info.get("created")
+        )
+        out[dt.date.fromisoformat(key[len(prefix) :])] = f"{info.get('size')}:{stamp}"
+    return out
 
 
 # ---------------------------------------------------------------- journal of a publish in progress

@@ -52,6 +52,7 @@ def load_model(name: str, fast: bool = True):
 
 def extract_events(documents: list[dict], removed: list[dict], model: str, batch_size: int = 64) -> list[dict]:
     """Events of the documents; evidence offsets point into each document's raw text."""
+    from pipeline.extract.coordinates import with_coordinates
     from pipeline.extract.events import ArticleExtractor
     from pipeline.extract.lexicon import load_lexicon
 
@@ -73,4 +74,5 @@ def extract_events(documents: list[dict], removed: list[dict], model: str, batch
                 "the partition is not published. Report it with that article, or quarantine the file and rerun."
             ) from exc
     seen: set[str] = set()
-    return [e for e in events if not (e["event_id"] in seen or seen.add(e["event_id"]))]
+    unique = [e for e in events if not (e["event_id"] in seen or seen.add(e["event_id"]))]
+    return with_coordinates(unique)
