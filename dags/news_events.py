@@ -1,5 +1,5 @@
 """News events DAG: one run per publication day, ingest -> clean (and plan shards) -> extract (mapped
-shards) -> validate -> publish (and rebuild event_clusters).
+shards) -> validate -> publish (and refresh event_clusters).
 
 Wiring only: the work is in `pipeline.stages`, imported inside the tasks so that parsing this
 file costs no spaCy, GX, pandas or pyarrow import. Tasks hand each other paths (small dicts)
@@ -83,7 +83,7 @@ def news_events():
         from pipeline.stages import publish_stage, refresh_event_clusters
 
         published = publish_stage(validated)
-        # event_clusters spans days: rebuilt whole from every published partition
+        # event_clusters spans days: the clusters this date's events belong to are recomputed
         published["clusters"] = refresh_event_clusters(published["warehouse"])
         return published
 

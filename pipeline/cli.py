@@ -184,9 +184,9 @@ def run_days_in_pool(
 ) -> list[dict]:
     """`--processes N`: days and shards on a pool of workers (pipeline/parallel.py), validated in
     batches as in one process; a date that fails validation is not published, the others still
-    run, and PartitionsFailed is raised at the end. event_clusters is rebuilt once at the end, as
+    run, and PartitionsFailed is raised at the end. event_clusters is refreshed once at the end, as
     in one process: also when some dates failed validation, not after a crash or Ctrl-C (a
-    rebuild there would delay the exit and could mask the error; the next run rebuilds it)."""
+    refresh there would delay the exit and could mask the error; the next refresh catches up)."""
     from pipeline.parallel import run_partitions_parallel
     from pipeline.stages import PartitionsFailed, refresh_event_clusters
 

@@ -14,16 +14,16 @@ Layout (all files replaced atomically, one at a time, by warehouse.write_bytes):
   DuckDB and Polars globs and pyarrow datasets read the folder as one table.
 - `ROOT/_clusters/members/part-NNN.parquet`: the member rows of each bucket (the event columns a
   cluster row is built from, plus the article's outlet and url), sorted by cluster_id and event_id.
-- `ROOT/_clusters/state.json`: the layout, schema version and bucket count the files were written
-  with, and per published date the signature (size and stamp of its events and documents files) it
-  was folded in with and the buckets holding its rows.
+- `ROOT/_clusters/state.json`: the layout and schema version the files were written with, and per
+  published date the signature (size, stamp and inode of its events file) it was folded in with and
+  the buckets holding its rows.
 
-A refresh lists the events and documents partitions (one directory listing each), and every date
+A refresh lists the events partitions (one directory listing), and every date
 whose signature differs from the state's, or that appeared or disappeared, is folded in: its old
 rows leave their buckets, its new rows enter theirs, and the clusters they touch are recomputed.
-Before touching a bucket the state records, for each such date, the union of its old and new
-buckets with no signature, so a crash at any point leaves the date marked stale with a superset of
-its buckets and the next refresh redoes it; the result is the same as a full rebuild, which stays
+Before touching a bucket, `_clusters/pending.json` records, for each such date, the union of its
+old and new buckets; the state written at the end removes it. A crash at any point leaves those
+dates stale with a superset of their buckets, and the next refresh redoes them; the result is the same as a full rebuild, which stays
 available (`python -m pipeline clusters --rebuild`) and is used when the state is missing or was
 written by another layout or schema version.
 """
@@ -74,7 +74,8 @@ class State:
             "schema_version": self.schema_version,
             "dates": {d: self.dates[d] for d in sorted(self.dates)},
         }
-        return json.dumps(body, indent=0, sort_keys=True).encode()
+        # compact, so the C encoder runs: the state of 3,000 dates is written after every refresh
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
 def member_schema() -> pa.Schema:
@@ -109,6 +110,7 @@ def _paths(root: str):
         "table": join(root, TABLE),
         "members": join(root, STORE, "members"),
         "state": join(root, STORE, "state.json"),
+        "pending": join(root, STORE, "pending.json"),
     }
 
 
@@ -117,23 +119,39 @@ def _part_name(bucket: str) -> str:
 
 
 def read_state(root: str) -> State | None:
+    """The state, with the dates of an unfinished refresh (`pending.json`) marked stale with every
+    bucket they may have rows in; None when there is no usable state (a rebuild follows)."""
     from pipeline.warehouse import exists, read_bytes
 
-    path = _paths(root)["state"]
-    if not exists(path):
+    paths = _paths(root)
+    if not exists(paths["state"]):
         return None
     try:
-        body = json.loads(read_bytes(path))
-        return State(body["dates"], body["layout"], body["schema_version"])
+        body = json.loads(read_bytes(paths["state"]))
+        state = State(body["dates"], body["layout"], body["schema_version"])
+        pending = json.loads(read_bytes(paths["pending"])) if exists(paths["pending"]) else {}
     except (ValueError, KeyError, TypeError):
-        log.warning("event_clusters state %s is unreadable: rebuilding the table", path)
+        log.warning("event_clusters state in %s is unreadable: rebuilding the table", paths["state"])
         return None
+    for day, buckets in pending.items():
+        known = set((state.dates.get(day) or {}).get("buckets", ()))
+        state.dates[day] = {"signature": None, "buckets": sorted(known | set(buckets))}
+    return state
 
 
 def write_state(root: str, state: State) -> None:
-    from pipeline.warehouse import write_bytes
+    """The state, then the end of any unfinished refresh (its dates are in the state now)."""
+    from pipeline.warehouse import remove_file, write_bytes
 
     write_bytes(state.to_json(), _paths(root)["state"])
+    remove_file(_paths(root)["pending"])
+
+
+def write_pending(root: str, buckets: dict[str, list[str]]) -> None:
+    """Before any bucket changes: the dates being folded in and every bucket each may have rows in."""
+    from pipeline.warehouse import write_bytes
+
+    write_bytes(json.dumps(buckets, sort_keys=True).encode(), _paths(root)["pending"])
 
 
 def _read_file(path: str) -> pa.Table | None:
@@ -162,12 +180,12 @@ def _cluster_file_schema() -> pa.Schema:
 
 
 def input_signatures(root: str) -> dict[str, str]:
-    """Per published date, the signature of its events and documents files (one listing per table)."""
+    """Per published date, the signature of its events file (one listing). A publish replaces a date's
+    documents with its events, so the events file stands for both; a documents partition edited by
+    hand alone needs `clusters --rebuild`."""
     from pipeline.warehouse import partition_signatures
 
-    events = partition_signatures(root, "events")
-    documents = partition_signatures(root, "documents")
-    return {day.isoformat(): f"{sig}|{documents.get(day, '-')}" for day, sig in events.items()}
+    return {day.isoformat(): sig for day, sig in partition_signatures(root, "events").items()}
 
 
 def members_of(events: pa.Table | None, documents: pa.Table | None) -> pa.Table:
@@ -295,12 +313,13 @@ def fold_in(root: str, state: State, signatures: dict[str, str], days: list[str]
     for day, bucket in zip(new.column("published_date").to_pylist(), new_buckets.to_pylist(), strict=True):
         new_by_date[day.isoformat()].add(bucket)
     touched: set[str] = set()
+    superset: dict[str, list[str]] = {}
     for d in days:
         both = set((state.dates.get(d) or {}).get("buckets", ())) | new_by_date.get(d, set())
         touched |= both
-        # the superset, without a signature: a crash from here on leaves the date stale, with every bucket to redo
-        state.dates[d] = {"signature": None, "buckets": sorted(both)}
-    write_state(root, state)
+        superset[d] = sorted(both)
+    # a crash from here on leaves these dates stale (read_state), with every bucket to redo
+    write_pending(root, superset)
     day_values = pa.array([dt.date.fromisoformat(d) for d in days], pa.date32())
     recomputed = 0
     for bucket in sorted(touched):

@@ -266,8 +266,8 @@ EVENT_CLUSTERS = Table(
         "analyst needs without a join (who, where, when, how much, a sentence and its URL). Members share a "
         "key computed from each event row alone (type, party countries, date bucket, and for pledges the "
         "amount; pipeline/cluster.py), so cluster_id does not depend on which partitions exist. Not "
-        "partitioned by date (a cluster spans days): `event_clusters/part-NNN.parquet`, the clusters of one "
-        "bucket of cluster ids per file; publishing a date recomputes only the clusters its events belong to."
+        "partitioned by date (a cluster spans days): `event_clusters/part-PERIOD.parquet`, one file per month "
+        "(or year) that cluster ids start with; publishing a date recomputes only the clusters its events belong to."
     ),
     key=("cluster_id",),
     partitioned=False,

@@ -123,10 +123,11 @@ def test_a_crash_mid_refresh_is_redone_by_the_next(tmp_path, monkeypatch) -> Non
     with pytest.raises(KeyboardInterrupt):
         refresh_event_clusters(str(tmp_path))
     monkeypatch.setattr(cluster_store, "_refresh_bucket", original)
-    state = json.loads((tmp_path / "_clusters" / "state.json").read_bytes())
-    assert state["dates"][DAYS[4].isoformat()]["signature"] is None  # marked stale before any bucket changed
+    pending = json.loads((tmp_path / "_clusters" / "pending.json").read_bytes())
+    assert DAYS[4].isoformat() in pending  # marked stale before any bucket changed
     publish_date(tmp_path, DAYS[4], PER_DATE, variant=3)  # and changed again before the next refresh
     assert refresh_event_clusters(str(tmp_path))["mode"] == "incremental"
+    assert not (tmp_path / "_clusters" / "pending.json").exists()
     assert snapshot(tmp_path) == rebuilt(tmp_path, tmp_path.parent / "copy")
 
 
