@@ -202,7 +202,8 @@ def members_of(events: pa.Table | None, documents: pa.Table | None) -> pa.Table:
     rows = member_rows(event_rows, doc_rows)
     for row in rows:
         row["cluster_id"] = row.get("cluster_id") or cluster_id(row)
-    return pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema)
+    names = schema.names  # once: iterating a schema per row builds its fields again each time
+    return pa.Table.from_pylist([{n: r.get(n) for n in names} for r in rows], schema=schema)
 
 
 def _date_members(root: str, day: str) -> pa.Table:
