@@ -414,6 +414,38 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_clusters(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring event_clusters up to date with the published partitions, or rebuild it whole (--rebuild)."""
+    from pipeline.stages import refresh_event_clusters
+
+    warehouse = check_existing_warehouse(Path(args.warehouse or settings.warehouse))
+    result = refresh_event_clusters(str(warehouse), rebuild=args.rebuild)
+    print(
+        f"event_clusters ({result['mode']}): {result['dates']} date(s) folded in, {result['clusters']} clusters "
+        f"{'written' if result['mode'] == 'rebuild' else 'recomputed'}, {result['buckets']} file(s), "
+        f"{result['seconds']:.3f} s"
+    )
+    return check_clusters(warehouse) if args.check else EXIT_OK
+
+
+def check_clusters(warehouse: Path) -> int:
+    """Run expectations/event_clusters.json over the table; exit 1 naming each failed error check."""
+    from pipeline.validate import check_event_clusters
+    from pipeline.warehouse import read_table
+
+    table = read_table(warehouse, "event_clusters")
+    if table is None:
+        print("event_clusters: no table (no events published yet)")
+        return EXIT_OK
+    results = check_event_clusters(table)
+    errors = [r for r in results if not r.success and r.severity == "error"]
+    for r in results:
+        if not r.success:
+            print(f"  {r.severity}: {r.check} ({r.unexpected_count} of {r.element_count} rows), e.g. {r.sample[:2]}")
+    print(f"event_clusters: {len(results)} checks, {len(errors)} failed with severity error, {table.num_rows} rows")
+    return EXIT_FAILED if errors else EXIT_OK
+
+
 def cmd_airflow_run(args: argparse.Namespace, settings: Settings) -> int:
     """The real Airflow DAG (scheduler + one backfill per run of consecutive dates), then a summary."""
     from pipeline.airflow_local import run_through_airflow
@@ -437,6 +469,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "evaluate": cmd_evaluate,
     "inspect": cmd_inspect,
     "settings": cmd_settings,
+    "clusters": cmd_clusters,
     "airflow-run": cmd_airflow_run,
 }
 
@@ -565,6 +598,22 @@ def add_evaluate_parser(sub) -> None:
     p.add_argument("--out", metavar="FILE", help="with --explain: write the report here (default: stdout)")
 
 
+def add_clusters_parser(sub) -> None:
+    p = sub.add_parser(
+        "clusters",
+        help="bring event_clusters up to date with the published dates (--rebuild: rebuild it whole)",
+        description="Every run does this after publishing: the dates whose partitions changed since the last "
+        "refresh are folded in and only their clusters are recomputed. --rebuild recomputes every cluster from "
+        "every events partition (same result; use it after editing partitions by hand).",
+        epilog=EXIT_CODES_HELP,
+    )
+    p.add_argument("warehouse", nargs="?", help=f"warehouse root (default ./warehouse; {env_name('warehouse')})")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the whole table from every events partition")
+    p.add_argument(
+        "--check", action="store_true", help="then run expectations/event_clusters.json over it (exit 1 on an error)"
+    )
+
+
 def add_settings_parser(sub) -> None:
     p = sub.add_parser("settings", help=f"every {ENV_PREFIX}* setting with its default and current value")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -591,6 +640,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_parser(sub)
     add_inspect_parser(sub)
     add_settings_parser(sub)
+    add_clusters_parser(sub)
     add_airflow_run_parser(sub)
     return parser
 

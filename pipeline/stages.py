@@ -158,28 +158,18 @@ def extract_stage(shard: Shard, settings: Settings | None = None) -> str:
     return str(path)
 
 
-def refresh_event_clusters(warehouse: str) -> dict:
-    """Rebuild the unpartitioned event_clusters table from every published events partition.
+def refresh_event_clusters(warehouse: str, rebuild: bool = False) -> dict:
+    """Bring the unpartitioned event_clusters table up to date with the published events partitions.
 
-    Held under the warehouse-wide lock so two dates finishing together cannot lose each
-    other's events; the result depends only on the events on disk, so any order gives the
-    same table. Cost grows with the events table (one column scan), not with the run.
+    Only the dates whose partitions changed since the last refresh are folded in, and only the
+    clusters their events belong to (before and after) are recomputed (pipeline/cluster_store.py), so
+    the cost of a date does not grow with the warehouse; the files equal a full rebuild's, which
+    `rebuild=True` (`python -m pipeline clusters --rebuild`) forces. Held under the warehouse-wide
+    lock, so two dates finishing together cannot lose each other's events.
     """
-    from pipeline.cluster import DOCUMENT_COLUMNS, EVENT_COLUMNS, cluster_table
-    from pipeline.warehouse import publish_table_whole, read_table, warehouse_lock
+    from pipeline.cluster_store import refresh
 
-    t0 = time.perf_counter()
-    with warehouse_lock(warehouse):
-        # only the columns clusters are built from: reading whole tables (evidence, article texts)
-        # made the peak memory of a long backfill grow with the warehouse
-        events = read_table(warehouse, "events", list(EVENT_COLUMNS))
-        if events is None:
-            return {"clusters": 0, "seconds": 0.0}
-        table = cluster_table(events, read_table(warehouse, "documents", list(DOCUMENT_COLUMNS)))
-        publish_table_whole(warehouse, "event_clusters", table)
-    seconds = round(time.perf_counter() - t0, 3)
-    log.info("event_clusters rebuilt: %d clusters from %d events in %.3fs", table.num_rows, events.num_rows, seconds)
-    return {"clusters": table.num_rows, "seconds": seconds}
+    return refresh(warehouse, rebuild_all=rebuild)
 
 
 def _merge_events(paths: list[str]) -> pa.Table:

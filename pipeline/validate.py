@@ -47,6 +47,7 @@ KEYS = {
     "event_participants": ["event_id"],
     "removed_segments": ["doc_id", "start"],
     "partitions": ["published_date"],
+    "event_clusters": ["cluster_id"],
 }
 
 
@@ -269,6 +270,15 @@ def run_suite(table_name: str, table: pa.Table, partitions: list[dt.date]) -> tu
                 )
             )
     return out, result
+
+
+def check_event_clusters(table: pa.Table) -> list[CheckResult]:
+    """The event_clusters suite over the whole table: the table spans dates, so it is checked on its
+    own (`python -m pipeline clusters --check`), not inside a date's validation."""
+    whole = dt.date.min
+    tagged = table.append_column(RUN_DATE, pa.array([whole] * table.num_rows, pa.date32()))
+    results, _ = run_suite("event_clusters", tagged, [whole])
+    return results[whole]
 
 
 # ---------------------------------------------------------------- views and cross-table checks

@@ -4,6 +4,8 @@ Every path of the layout is built in `pipeline/layout.py` (tables, staging, jour
 validation reports, Data Docs, index, locks); this module writes and reads them: one file per
 table partition, so publishing a table's partition is one atomic step (a rename on a local
 disk, a single-object PUT on object storage) and readers see the old file or the new one.
+`event_clusters` is one file per period of cluster ids (`ROOT/event_clusters/part-PERIOD.parquet`),
+maintained by pipeline/cluster_store.py, its bookkeeping in `ROOT/_clusters/`.
 
 Guarantees: each table's partition is replaced atomically; the tables of one partition are
 replaced one after another under a per-date lock, and the journal plus the `runs` row written
@@ -225,21 +227,6 @@ def publish_partition(
     return target
 
 
-def publish_table_whole(root: str | Path, table_name: str, table: pa.Table, fingerprint: str | None = None) -> str:
-    """Replace an unpartitioned table (e.g. event_clusters) whole, atomically: `ROOT/TABLE/part-0.parquet`.
-
-    Callers that rebuild such a table from several partitions hold `warehouse_lock(root)` around
-    read-rebuild-publish so that two rebuilds do not lose each other's input.
-    """
-    spec = TABLES[table_name]
-    schema = spec.schema
-    table = table.select(schema.names).cast(schema)
-    meta = {"table": table_name, "schema_version": SCHEMA_VERSION}
-    if fingerprint:
-        meta["publish_fingerprint"] = fingerprint
-    return publish_file(table.replace_schema_metadata(meta), whole_table_file(root, table_name))
-
-
 def file_metadata(path: str | Path) -> dict[str, str]:
     """The key-value metadata of a published Parquet file (table, schema_version, publish_fingerprint)."""
     if is_local(path):
@@ -332,6 +319,72 @@ def readable_files(folder: str | Path) -> tuple[list[str], list[CorruptFile]]:
         except (pa.ArrowException, OSError, ValueError) as exc:
             bad.append(CorruptFile(str(path), str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
     return good, bad
+
+
+def read_partition(root: str | Path, table_name: str, day: dt.date, columns: list[str]) -> pa.Table | None:
+    """One published partition's `columns` (partition key restored), None when it does not exist.
+
+    Columns a file written before they were added lacks come back as nulls, as in read_table."""
+    import pyarrow.dataset as ds
+
+    path = partition_file(root, table_name, day)
+    if not exists(path):
+        return None
+    spec = TABLES[table_name]
+    fs, inner = filesystem(path)
+    wanted = [c for c in columns if c in spec.file_schema.names]
+    table = ds.dataset(
+        str(local_path(path)) if is_local(path) else inner,
+        format="parquet",
+        schema=spec.file_schema,
+        filesystem=None if is_local(path) else fs,
+    ).to_table(columns=wanted)
+    if PARTITION_KEY in columns:
+        table = table.append_column(spec.schema.field(PARTITION_KEY), pa.array([day] * table.num_rows, pa.date32()))
+    return table.select([c for c in columns if c in table.column_names])
+
+
+def partition_signatures(root: str | Path, table_name: str) -> dict[dt.date, str]:
+    """Size and modification stamp of every partition file of a table, by date, from one listing.
+
+    A republished partition is a new file (written beside, then renamed), so its signature changes:
+    derived tables compare signatures to find the dates they have not caught up with."""
+    folder = join(root, table_name)
+    prefix = f"{PARTITION_KEY}="
+    out: dict[dt.date, str] = {}
+    if is_local(folder):
+        base = local_path(folder)
+        if not base.is_dir():
+            return out
+        with os.scandir(base) as entries:
+            for entry in entries:
+                if not entry.name.startswith(prefix):
+                    continue
+                try:
+                    st = os.stat(f"{entry.path}/{PART_FILE}")
+                    # the inode too: two publishes within one clock tick still differ (each is a new file)
+                    stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+                    out[dt.date.fromisoformat(entry.name[len(prefix) :])] = stamp
+                except (FileNotFoundError, ValueError):
+                    continue
+        return out
+    fs, inner = filesystem(folder)
+    if not fs.exists(inner):
+        return out
+    for path, info in fs.find(inner, detail=True).items():
+        parent, _, name = path.rstrip("/").rpartition("/")
+        key = parent.rsplit("/", 1)[-1]
+        if name != PART_FILE or not key.startswith(prefix):
+            continue
+        stamp = (
+            info.get("mtime")
+            or info.get("LastModified")
+            or info.get("updated")
+            or info.get("ETag")
+            or info.get("created")
+        )
+        out[dt.date.fromisoformat(key[len(prefix) :])] = f"{info.get('size')}:{stamp}"
+    return out
 
 
 # ---------------------------------------------------------------- journal: the write-ahead log of a publish

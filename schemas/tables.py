@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 PARTITION_KEY = "published_date"
 
 
@@ -68,6 +68,12 @@ PARTICIPANT = pa.struct(
         pa.field("country", pa.string()),
         pa.field("role", pa.string()),
     ]
+)
+
+LAT_DESCRIPTION = (
+    "Latitude of the location in degrees (WGS84), from GeoNames: the city's point for a city, the capital's "
+    "point for a country named alone, a government metonym (the Kremlin) or a country without a place name "
+    "(GeoNames has no country centroids); null for regions, seas and unknown places."
 )
 
 _PUBLISHED = Column(PARTITION_KEY, pa.date32(), "Publication date of the article; the partition key.", False)
@@ -174,6 +180,16 @@ EVENTS = Table(
             "seat of an institution the act was done at: the White House, Washington). Null without a place.",
         ),
         Column(
+            "location_lat",
+            pa.float64(),
+            LAT_DESCRIPTION,
+        ),
+        Column(
+            "location_lon",
+            pa.float64(),
+            "Longitude of the location in degrees (WGS84), east positive; see location_lat.",
+        ),
+        Column(
             "event_date",
             pa.date32(),
             "Date resolved against the publication date (first day of the month/year when coarser).",
@@ -278,25 +294,72 @@ QUARANTINE = Table(
 
 EVENT_CLUSTERS = Table(
     name="event_clusters",
-    description="Groups of event mentions that describe one real event, across articles and days. Not partitioned (a cluster spans days): rebuilt whole from all events; cluster_id is computed from each event row alone (pipeline/cluster.py), so it does not depend on which partitions exist.",
+    description=(
+        "One row per real event: its mentions grouped across articles, outlets and days, with the facts an "
+        "analyst needs without a join (who, where, when, how much, a sentence and its URL). Members share a "
+        "key computed from each event row alone (type, party countries, date bucket, and for pledges the "
+        "amount; pipeline/cluster.py), so cluster_id does not depend on which partitions exist. Not "
+        "partitioned by date (a cluster spans days): `event_clusters/part-PERIOD.parquet`, one file per month "
+        "(or year) that cluster ids start with; publishing a date recomputes only the clusters its events belong to."
+    ),
     key=("cluster_id",),
     partitioned=False,
     columns=(
-        Column("cluster_id", pa.string(), "Deterministic id of the cluster.", False),
-        Column(
-            "published_date",
-            pa.date32(),
-            "First publication date among the mentions (a plain column here, not a partition key).",
-        ),
+        Column("cluster_id", pa.string(), "Deterministic id of the cluster (events.cluster_id).", False),
         Column("event_type", pa.string(), "Type shared by the mentions.", False),
-        Column("actor_country", pa.string(), "Most frequent actor country among the mentions."),
-        Column("countries", pa.list_(pa.string()), "Sorted ISO codes of all parties."),
+        Column("cameo_code", pa.string(), "Most frequent CAMEO code among the mentions (ties: lowest)."),
+        Column(
+            "actor_name",
+            pa.string(),
+            "Most frequent actor name among the mentions whose actor country is actor_country (ties: alphabetical).",
+        ),
+        Column("actor_country", pa.string(), "Most frequent actor country among the mentions (ties: alphabetical)."),
+        Column("countries", pa.list_(pa.string()), "Sorted ISO codes of all parties (actors and participants)."),
+        Column(
+            "location_name",
+            pa.string(),
+            "Most frequent place among the mentions that name one (ties: alphabetical), with its country and point below.",
+        ),
+        Column(
+            "location_country",
+            pa.string(),
+            "ISO 3166-1 alpha-3 country of location_name (or of the place when only a country is known).",
+        ),
+        Column("location_lat", pa.float64(), "Latitude of the location (as events.location_lat)."),
+        Column("location_lon", pa.float64(), "Longitude of the location (as events.location_lon)."),
         Column("event_date", pa.date32(), "Earliest resolved date at the finest precision among the mentions."),
         Column("event_date_precision", pa.string(), "day, month or year: precision of event_date."),
+        Column(
+            "amount_value",
+            pa.float64(),
+            "Money amount in units; for pledges part of the cluster key (pledges of different sums are different events).",
+        ),
+        Column("amount_currency", pa.string(), "ISO 4217 currency of amount_value."),
+        Column("status", pa.string(), "occurred when any mention reports the event as having happened, else planned."),
+        Column("confidence", pa.float64(), "Highest extractor confidence among the mentions.", False),
+        Column("first_published", pa.date32(), "First publication date among the mentions.", False),
+        Column("last_published", pa.date32(), "Last publication date among the mentions.", False),
         Column("mentions", pa.int64(), "Number of event rows in the cluster.", False),
         Column("articles", pa.int64(), "Number of distinct articles.", False),
-        Column("outlets", pa.int64(), "Number of distinct outlets.", False),
-        Column("event_ids", pa.list_(pa.string()), "The member events."),
+        Column(
+            "outlets",
+            pa.int64(),
+            "Number of distinct outlets (documents.outlet, else the source file name; events without a document add none).",
+            False,
+        ),
+        Column(
+            "evidence_text",
+            pa.string(),
+            "A representative evidence sentence: the mention with the highest confidence, then the earliest published, then the lowest event_id.",
+            False,
+        ),
+        Column("url", pa.string(), "URL of the article of evidence_text (documents.url), when the source gives one."),
+        Column(
+            "outlet",
+            pa.string(),
+            "Outlet of the article of evidence_text (documents.outlet, else the source file name).",
+        ),
+        Column("event_ids", pa.list_(pa.string()), "The member events (events.event_id), sorted.", False),
     ),
 )
 

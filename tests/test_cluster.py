@@ -54,7 +54,7 @@ def test_same_summit_reported_on_different_days_and_precisions_clusters() -> Non
     assert row["mentions"] == 3 and row["articles"] == 3 and row["outlets"] == 3  # Reuters, AP, c.txt
     assert row["countries"] == ["CHN", "KOR"]
     assert row["event_date"] == dt.date(2024, 11, 15) and row["event_date_precision"] == "day"
-    assert row["published_date"] == dt.date(2024, 11, 16)
+    assert (row["first_published"], row["last_published"]) == (dt.date(2024, 11, 16), dt.date(2024, 11, 20))
     assert row["event_ids"] == ["e1", "e2", "e3"]
 
 
@@ -135,9 +135,89 @@ def test_rebuild_event_clusters_from_a_warehouse(tmp_path) -> None:
         publish_partition(tmp_path, "events", day, to_arrow("events", [{**defaults, **r} for r in rows]))
         publish_partition(tmp_path, "documents", day, to_arrow("documents", [{**defaults, **d} for d in docs[day]]))
     assert refresh_event_clusters(str(tmp_path))["clusters"] == 1
-    assert (tmp_path / "event_clusters" / "part-0.parquet").exists()
+    assert len(list((tmp_path / "event_clusters").glob("part-*.parquet"))) == 1
     table = read_table(tmp_path, "event_clusters")
     assert table.num_rows == 1
     (row,) = table.to_pylist()
     assert (row["mentions"], row["articles"], row["outlets"]) == (2, 2, 2)
-    assert row["published_date"] == dt.date(2024, 11, 16)
+    assert row["first_published"] == dt.date(2024, 11, 16) and row["last_published"] == dt.date(2024, 11, 17)
+
+
+def pledge(event_id: str, doc_id: str, value: float | None, **fields) -> dict:
+    return event(
+        event_id,
+        doc_id,
+        event_type="pledge",
+        actor_name="Japan",
+        actor_country="JPN",
+        participants=[{"name": "Ukraine", "country": "UKR", "role": "recipient"}],
+        amount_value=value,
+        amount_currency="USD" if value is not None else None,
+        **fields,
+    )
+
+
+def test_pledges_of_different_sums_are_different_events() -> None:
+    small, large, larger = pledge("e1", "d1", 150e6), pledge("e2", "d2", 300e6), pledge("e3", "d2", 2e9)
+    again = pledge("e4", "d4", 300e6, published_date=dt.date(2024, 11, 18))
+    unstated = pledge("e5", "d1", None)
+    assert len({cluster_id(e) for e in (small, large, larger, unstated)}) == 4
+    assert cluster_id(large) == cluster_id(again)
+    in_euros = {**again, "event_id": "e6", "amount_currency": "EUR"}
+    assert cluster_id(in_euros) != cluster_id(again)
+    rows = {r["cluster_id"]: r for r in build_clusters([small, large, larger, again, unstated], DOCS)}
+    assert rows[cluster_id(large)]["mentions"] == 2 and rows[cluster_id(large)]["amount_value"] == 300e6
+    assert sum(r["amount_value"] or 0 for r in rows.values()) == 150e6 + 300e6 + 2e9  # each pledge counted once
+    summit = event("e7", "d1")
+    assert cluster_key(summit).count("amount") == 0  # only pledges carry the amount in their key
+
+
+def test_a_cluster_row_stands_alone() -> None:
+    docs = [{**d, "url": f"https://example.org/{d['doc_id']}"} for d in DOCS]
+    members = [
+        event(
+            "e1",
+            "d1",
+            cameo_code="043",
+            status="planned",
+            confidence=0.6,
+            evidence_text="They will meet.",
+            location_name="Seoul",
+            location_country="KOR",
+            location_lat=37.5,
+            location_lon=127.0,
+        ),
+        event(
+            "e2",
+            "d2",
+            cameo_code="043",
+            status="occurred",
+            confidence=0.9,
+            evidence_text="They met in Seoul.",
+            location_name="Seoul",
+            location_country="KOR",
+            location_lat=37.5,
+            location_lon=127.0,
+            published_date=dt.date(2024, 11, 17),
+        ),
+        event(
+            "e3",
+            "d3",
+            cameo_code="042",
+            confidence=0.9,
+            evidence_text="They met.",
+            actor_name="Xi Jinping",
+            actor_country="CHN",
+            participants=[{"name": "Yoon", "country": "KOR", "role": "counterpart"}],
+            location_name=None,
+            location_country="KOR",
+            published_date=dt.date(2024, 11, 18),
+        ),
+    ]
+    (row,) = build_clusters(members, docs)
+    assert (row["actor_country"], row["actor_name"]) == ("KOR", "Yoon Suk Yeol")
+    assert (row["location_name"], row["location_country"], row["location_lat"]) == ("Seoul", "KOR", 37.5)
+    assert row["cameo_code"] == "043" and row["status"] == "occurred" and row["confidence"] == 0.9
+    # highest confidence, then earliest published: e2 (0.9, Nov 17) before e3 (0.9, Nov 18)
+    assert row["evidence_text"] == "They met in Seoul." and row["url"] == "https://example.org/d2"
+    assert row["outlet"] == "AP"

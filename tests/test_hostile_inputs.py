@@ -277,7 +277,9 @@ def test_the_default_limit_keeps_an_article_spacy_refuses_out_of_the_run(tmp_pat
     (src / "long.txt").write_text(text)
     (src / "ok.txt").write_text(" date 2024-11-16 " + STORY)
     wh = tmp_path / "wh"
-    out = run_partition(str(src), str(wh), dt.date.fromisoformat(DAY), "long-1", Settings(source=str(src), warehouse=str(wh)))
+    out = run_partition(
+        str(src), str(wh), dt.date.fromisoformat(DAY), "long-1", Settings(source=str(src), warehouse=str(wh))
+    )
     assert out.counts.documents == 1 and out.counts.quarantined == 1
 
 

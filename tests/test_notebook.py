@@ -3,7 +3,6 @@ without the event_clusters table, and says clearly what to do when there is no w
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -17,12 +16,18 @@ from nbclient.exceptions import CellExecutionError
 NOTEBOOK = ROOT / "notebooks" / "explore_events.ipynb"
 
 
-def execute(monkeypatch, warehouse: Path, figures: Path) -> nbformat.NotebookNode:
-    """Run every cell in a fresh kernel; the kernel inherits this process's environment."""
+def execute(monkeypatch, warehouse: Path, figures: Path, edit: tuple[str, str] | None = None) -> nbformat.NotebookNode:
+    """Run every cell in a fresh kernel; the kernel inherits this process's environment. `edit`
+    replaces a piece of a cell's source first, as an analyst changing the filter would. CSV exports
+    go to `figures/../exports`."""
     monkeypatch.setenv("NEWSEVENTS_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("NEWSEVENTS_FIGURES", str(figures))
+    monkeypatch.setenv("NEWSEVENTS_EXPORT", str(figures.parent / "exports"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOK, as_version=4)
+    if edit:
+        (cell,) = [c for c in nb.cells if c.cell_type == "code" and edit[0] in c.source]
+        cell.source = cell.source.replace(edit[0], edit[1])
     client = NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
     )
@@ -38,45 +43,6 @@ def text_outputs(nb: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
-def write_clusters(warehouse: Path) -> int:
-    """An event_clusters table in the published layout: events of one type and actor country
-    grouped as one cluster (a stand-in for the clustering stage, only to exercise the reader)."""
-    import pyarrow.dataset as ds
-
-    from pipeline.warehouse import file_table, publish_file, publish_partition, to_arrow
-    from schemas import TABLES
-
-    events = ds.dataset(warehouse / "events", partitioning="hive").to_table().to_pylist()
-    groups: dict[tuple, list[dict]] = {}
-    for e in events:
-        groups.setdefault((e["event_type"], e["actor_country"]), []).append(e)
-    rows = []
-    for i, ((event_type, country), members) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0]))):
-        first = min(str(m["published_date"]) for m in members)
-        rows.append(
-            {
-                "cluster_id": f"c{i:04d}",
-                "published_date": dt.date.fromisoformat(first),
-                "event_type": event_type,
-                "actor_country": country,
-                "countries": sorted({country} - {None}),
-                "event_date": None,
-                "mentions": len(members),
-                "articles": len({m["doc_id"] for m in members}),
-                "outlets": 1,
-                "event_ids": [m["event_id"] for m in members],
-            }
-        )
-    table = to_arrow("event_clusters", rows)
-    if not TABLES["event_clusters"].partitioned:  # one file rebuilt whole, published_date a plain column
-        publish_file(file_table("event_clusters", table), warehouse / "event_clusters" / "part-0.parquet")
-        return len(rows)
-    for day in sorted({r["published_date"] for r in rows}):
-        mask = [r["published_date"] == day for r in rows]
-        publish_partition(warehouse, "event_clusters", day, table.filter(mask))
-    return len(rows)
-
-
 def test_committed_without_outputs():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -90,24 +56,55 @@ def test_runs_top_to_bottom_on_the_seed_warehouse(seed_warehouse, tmp_path, monk
     nb = execute(monkeypatch, seed_warehouse, tmp_path / "figures")
     out = text_outputs(nb)
 
-    png = tmp_path / "figures" / "events_per_type.png"
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
-    assert (tmp_path / "figures" / "actor_network.png").is_file()
+    for name in ("events_per_type", "events_map", "actor_timeline", "actor_network"):
+        png = tmp_path / "figures" / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000, name
 
     checked = re.search(r"(\d+) of (\d+) evidence sentences are exactly", out)
     assert checked and checked.group(1) == checked.group(2) and int(checked.group(2)) > 0, out[-2000:]
     assert "clusters from event_clusters.event_ids" in out, out[-2000:]
     assert "pledges" in out and "USD 300,000,000" in out  # seed 003's pledge, formatted for reading
+    assert "KOR (South Korea)" in out  # country names beside codes
+    import pandas as pd
+
+    real = pd.read_csv(tmp_path / "exports" / "real_events.csv")
+    assert len(real) == pq_rows(seed_warehouse / "event_clusters") and {"url", "evidence_text"} <= set(real.columns)
+    mentions = pd.read_csv(tmp_path / "exports" / "event_mentions.csv")
+    assert len(mentions) == ds_rows(seed_warehouse / "events") and {"outlet", "url"} <= set(mentions.columns)
 
 
 @pytest.mark.slow
-def test_uses_event_clusters_when_present(seed_warehouse, tmp_path, monkeypatch):
+def test_the_filter_rules_later_cells_and_clusters_are_built_when_the_table_is_missing(
+    seed_warehouse, tmp_path, monkeypatch
+):
+    import pandas as pd
+
     warehouse = tmp_path / "warehouse"
     shutil.copytree(seed_warehouse, warehouse)
-    clusters = write_clusters(warehouse)
-    out = text_outputs(execute(monkeypatch, warehouse, tmp_path / "figures"))
-    assert f"clusters from event_clusters.event_ids: {clusters} clusters" in out, out[-2000:]
-    assert "How the story of cluster" in out
+    clusters = pq_rows(warehouse / "event_clusters")
+    pledges = ds_count(warehouse / "event_clusters", "pledge")
+    shutil.rmtree(warehouse / "event_clusters")  # a warehouse written before the table existed
+    shutil.rmtree(warehouse / "_clusters")
+    nb = execute(monkeypatch, warehouse, tmp_path / "figures", edit=('"types": [],', '"types": ["pledge"],'))
+    out = text_outputs(nb)
+    assert "no event_clusters table" in out
+    assert f"clusters from pipeline.cluster.build_clusters: {clusters} clusters" in out, out[-2000:]
+    assert f"{pledges} of {clusters} real events" in out, out[-3000:]
+    real = pd.read_csv(tmp_path / "exports" / "real_events.csv")
+    assert len(real) == pledges > 0 and set(real.event_type) == {"pledge"}
+    assert set(pd.read_csv(tmp_path / "exports" / "event_mentions.csv").event_type) == {"pledge"}
+
+
+def pq_rows(folder: Path) -> int:
+    import pyarrow.dataset as ds
+
+    return ds.dataset(folder).count_rows()
+
+
+def ds_count(folder: Path, event_type: str) -> int:
+    import pyarrow.dataset as ds
+
+    return ds.dataset(folder).to_table(filter=ds.field("event_type") == event_type).num_rows
 
 
 @pytest.mark.slow

@@ -57,7 +57,7 @@ def test_two_processes_publish_the_same_bytes_as_one(one_and_two_processes):
     for day in SEED_DATES:
         for table in ("documents", "events", "removed_segments"):
             assert f"{table}/published_date={day}/part-0.parquet" in a, f"{table} {day} not published"
-    assert "event_clusters/part-0.parquet" in a
+    assert any(name.startswith("event_clusters/part-") for name in a)
     assert sorted(a) == sorted(b)
     for name in a:
         assert a[name] == b[name], f"{name} differs between one process and two"
@@ -118,7 +118,7 @@ def test_a_date_failing_validation_in_the_pool_leaves_the_others_published(tmp_p
     for day in others:
         assert (warehouse / "events" / f"published_date={day}" / "part-0.parquet").is_file()
     assert not (warehouse / "events" / f"published_date={bad}").exists()
-    assert (warehouse / "event_clusters" / "part-0.parquet").is_file()
+    assert list((warehouse / "event_clusters").glob("part-*.parquet"))
     assert f"{bad}: validation=failed" in out
     assert f"partitions written: {len(others)} of {len(SEED_DATES)} days" in out
     assert f"backfill --start {bad} --end {bad}" in err

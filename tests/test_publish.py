@@ -25,10 +25,8 @@ from pipeline.warehouse import (
     file_metadata,
     partition_fingerprints,
     partition_lock,
-    publish_table_whole,
     read_staged,
     read_table,
-    to_arrow,
     write_staged,
 )
 from schemas import SCHEMA_VERSION
@@ -189,22 +187,3 @@ def test_memory_filesystem_warehouse_gives_the_same_tables(published):
     assert fs.exists(f"{inner}/_data_docs/{DAY}") and fs.exists(f"{inner}/_validation/{DAY}")
     assert not fs.exists(f"{inner}/_staging/{DAY}/mem-run") and not fs.glob(f"{inner}/_publish/*.json")
     assert [r["run_id"] for r in read_table(root, "runs").to_pylist()] == ["mem-run"]
-
-
-def test_publish_table_whole_replaces_an_unpartitioned_table(tmp_path):
-    row = {
-        "cluster_id": "c1",
-        "published_date": DAY,
-        "event_type": "summit",
-        "countries": ["KOR"],
-        "mentions": 2,
-        "articles": 2,
-        "outlets": 1,
-        "event_ids": ["a", "b"],
-    }
-    publish_table_whole(tmp_path, "event_clusters", to_arrow("event_clusters", [row]))
-    publish_table_whole(tmp_path, "event_clusters", to_arrow("event_clusters", [row, {**row, "cluster_id": "c2"}]))
-    assert files_under(tmp_path / "event_clusters") == ["part-0.parquet"]
-    table = pq.read_table(tmp_path / "event_clusters" / "part-0.parquet")
-    assert table.column("cluster_id").to_pylist() == ["c1", "c2"]
-    assert file_metadata(tmp_path / "event_clusters" / "part-0.parquet")["schema_version"] == SCHEMA_VERSION

@@ -46,7 +46,7 @@ def failure(tables: dict, day: dt.date = DAY) -> str:
 
 def test_every_suite_is_json_with_known_severities_and_parameters():
     params = suite_parameters()
-    for name in ("documents", "events", "event_participants", "removed_segments", "partitions"):
+    for name in ("documents", "events", "event_participants", "removed_segments", "partitions", "event_clusters"):
         suite = load_suite_json(name)
         assert suite["name"] == name and suite["expectations"], name
         for e in suite["expectations"]:

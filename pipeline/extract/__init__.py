@@ -58,6 +58,7 @@ def extract_events(
 
     `confidence` is calibrated (calibration.py); `calibrated=False` keeps the raw score, which is
     what benchmarks/calibrate.py fits the calibration on."""
+    from pipeline.extract.coordinates import with_coordinates
     from pipeline.extract.events import extract_article
     from pipeline.extract.lexicon import load_lexicon
 
@@ -80,4 +81,4 @@ def extract_events(
             ) from exc
     seen: set[str] = set()
     events = [e for e in events if not (e["event_id"] in seen or seen.add(e["event_id"]))]
-    return calibrate_rows(events) if calibrated else events
+    return with_coordinates(calibrate_rows(events) if calibrated else events)
