@@ -108,6 +108,7 @@ def emit(
             c.summit_key,
             tense,
             [p for p in c.participants if p[1] == "recipient"] if c.etype == "pledge" else None,
+            frozenset(e.country for e in [*c.actor, *(p for p, _ in c.participants)] if e.country),
         )
     )
 

@@ -142,7 +142,8 @@ class DocEntities:
                     return None
                 return Mention(ent.start, Resolved(text, place, "place"))
             if label == "ORG":
-                return Mention(ent.start, Resolved(text, self._country_in_modifiers(ent) or country, "organisation"))
+                code = self._country_in_modifiers(ent) or country or self._local_authority_country(ent)
+                return Mention(ent.start, Resolved(text, code, "organisation"))
         return None
 
     def _titles_before(self, ent: Span) -> frozenset[str]:
@@ -164,6 +165,7 @@ class DocEntities:
         scope = [t for t in head.subtree if t.i < ent.start or t.i >= ent.end]
         if head.dep_ == "appos":
             scope += [t for t in head.head.subtree if t.i < head.head.i or t.i == head.head.i]
+            scope += [t for t in head.head.subtree if t.i > head.head.i and not (ent.start <= t.i < ent.end)]
         i = ent.start - 1  # the title words right before the name: "South Korean President"
         while (
             i >= 0
@@ -172,14 +174,23 @@ class DocEntities:
         ):
             scope.append(self.doc[i])
             i -= 1
+        clause = self.lex.words["clause_deps"]
+        top = head.head if head.dep_ == "appos" else head
+        titled = [t for t in scope if not any(a.dep_ in clause for a in _path_to(t, top))]
+        title_text = " ".join(t.text for t in sorted(titled, key=lambda t: t.i))
+        domestic = resolvers.institution_country(title_text)
         seen = set()
         for t in scope:
             if t.i in seen or not (t.ent_type_ in {"GPE", "NORP"} or t.pos_ == "PROPN"):
                 continue
             seen.add(t.i)
+            if self._is_posting(t):
+                continue  # "Ambassador to Russia Michael McFaul" is not Russian
             ent_span = self.entity_span_at(t.i)
             if ent_span is not None and ent_span.label_ in {"GPE", "NORP"}:
                 code = resolvers.country_of(ent_span.text)
+                if code and domestic == "USA" and resolvers.is_us_state(ent_span.text):
+                    return domestic  # "Georgia senator": the state, not the country
                 if code:
                     return code
         for t in ent:
@@ -187,7 +198,28 @@ class DocEntities:
                 code = resolvers.country_of(t.text)
                 if code and t.i < ent.end - 1:
                     return code
-        return None
+        # no country named: the national body, party or domestic title named with the name
+        # ("Rep. X", "X, the chairwoman of the Democratic National Committee")
+        return domestic
+
+    def _local_authority_country(self, ent: Span) -> str | None:
+        """A local body named after its place is of that place's country: "Hamburg Police", "the
+        Kabul city council"."""
+        if ent.root.lemma_.lower() not in self.lex.words["authority_nouns"] or ent.root.i == ent.start:
+            return None
+        place = self.doc[ent.start : ent.root.i].text
+        return resolvers.place_country(clean_name(place))
+
+    def _is_posting(self, tok: Token) -> bool:
+        """A country an envoy is posted to ("ambassador to Russia", "envoy to the UN")."""
+        prep = tok.head
+        while prep.dep_ in {"compound", "amod", "conj"} and prep.head.i != prep.i:
+            prep = prep.head
+        return (
+            prep.dep_ == "prep"
+            and prep.lower_ in self.lex.words["posting_preps"]
+            and prep.head.lemma_.lower() in self.lex.words["envoy_titles"]
+        )
 
     def _titled_mention(self, tok: Token) -> Mention | None:
         """A description that names a person by office: "South Korea's president", "the Russian leader"."""
@@ -335,6 +367,13 @@ class DocEntities:
                 m = self.most_recent(tok.i, kinds=("person",), leader=lemma in self.lex.leader_titles)
                 if m:
                     return [m.entity]
+        if lemma in self.lex.words["authority_nouns"] and lemma not in self.lex.group_nouns:
+            # "German police", "Afghan authorities": a national modifier gives the body's country
+            for child in tok.children:
+                if child.dep_ in {"amod", "compound", "nmod"}:
+                    code = resolvers.country_of(child.text)
+                    if code:
+                        return [Resolved(_title(tok), code, "organisation")]
         if lemma in self.lex.group_nouns or lemma in {"media", "ministry", "office"}:
             for child in tok.children:
                 if child.dep_ in {"poss", "amod", "compound", "nmod"}:
@@ -392,6 +431,17 @@ class DocEntities:
             if m.entity.kind == "country" and m.entity.name.lower().startswith(word):
                 return [m.entity]
         return []
+
+
+def _path_to(tok: Token, top: Token) -> list[Token]:
+    """The tokens from `tok` up to (not including) `top`; none when `top` is not above it."""
+    out = []
+    while tok.i != top.i:
+        if tok.head.i == tok.i:
+            return []
+        out.append(tok)
+        tok = tok.head
+    return out
 
 
 def _title(tok: Token) -> str:

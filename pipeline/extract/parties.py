@@ -15,6 +15,7 @@ from pipeline.extract.syntax import PLACE_PREPS, agent_token, governing_verb, pa
 ROLE_BY_TYPE = {"statement": "target", "pledge": "recipient", "aid": "recipient", "speech": "target"}
 
 Party = tuple[Resolved, str]
+OCCASION_WINDOW = 8  # sentences a meeting's counterpart is carried to the remarks made at it
 
 
 def arguments(ctx: ArticleContext, c: Candidate) -> None:
@@ -77,9 +78,34 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
             continue
         seen.add(e.name)
         c.participants.append((e, r))
+    if c.etype in ctx.words["remark_types"]:
+        c.participants += occasion_counterparts(ctx, c)
     if c.etype in {"summit", "meeting", "agreement", "visit"}:
         # the parties of a meeting are what a later "they" in the sentence points to
         ents.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants)]))
+
+
+def occasion_counterparts(ctx: ArticleContext, c: Candidate) -> list[Party]:
+    """A remark made at a meeting or summit has its counterpart as a party: the other countries
+    of the latest talks the actor's country took part in, a few sentences back, when the remark
+    names no other country itself ("'The embargo is going to end,' Obama said" after his talks
+    with Castro)."""
+    if not c.actor or not c.actor[0].country:
+        return []
+    own = c.actor[0].country
+    if any(e.country and e.country != own for e, _ in c.participants):
+        return []
+    here = ctx.sent_index[c.trigger.i]
+    occasions = ctx.words["occasion_types"]
+    for e in reversed(ctx.emitted):
+        if here - e.sent_index > OCCASION_WINDOW:
+            break
+        if e.etype in occasions and own in e.countries and len(e.countries) > 1:
+            return [
+                (Resolved(resolvers.country_name(code) or code, code, "country"), "counterpart")
+                for code in sorted(e.countries - {own})
+            ]
+    return []
 
 
 def is_traveller(ctx: ArticleContext, c: Candidate) -> bool:
