@@ -68,6 +68,7 @@ class DocEntities:
     _starts: list[int] = field(default_factory=list)
     quote_spans: list[tuple[int, int]] = field(default_factory=list)
     recent_agents: list[tuple[int, Resolved]] = field(default_factory=list)
+    speaker_kinds: dict[str, str] = field(default_factory=dict)  # person -> kind, once a title told it
     # doc.ents builds a new tuple of Spans on every access: read once, indexed by token
     ents: tuple[Span, ...] = ()
     _ent_by_token: dict[int, Span] = field(default_factory=dict)
@@ -189,8 +190,8 @@ class DocEntities:
             ent_span = self.entity_span_at(t.i)
             if ent_span is not None and ent_span.label_ in {"GPE", "NORP"}:
                 code = resolvers.country_of(ent_span.text)
-                if code and domestic == "USA" and resolvers.is_us_state(ent_span.text):
-                    return domestic  # "Georgia senator": the state, not the country
+                if code and resolvers.is_us_state(ent_span.text) and self._has_state_title(titled):
+                    return "USA"  # "Georgia senator": the state, not the country
                 if code:
                     return code
         for t in ent:
@@ -209,6 +210,9 @@ class DocEntities:
             return None
         place = self.doc[ent.start : ent.root.i].text
         return resolvers.place_country(clean_name(place))
+
+    def _has_state_title(self, tokens: list[Token]) -> bool:
+        return any(t.lemma_.lower() in self.lex.words["state_titles"] for t in tokens)
 
     def _is_posting(self, tok: Token) -> bool:
         """A country an envoy is posted to ("ambassador to Russia", "envoy to the UN")."""

@@ -108,6 +108,87 @@ def occasion_counterparts(ctx: ArticleContext, c: Candidate) -> list[Party]:
     return []
 
 
+# the kinds of speaker an actor is, most specific first: what a noun phrase's words say wins over
+# what the entity is; the gold counts commentary, journalism and the public as optional
+SPEAKER_KINDS = ("journalist", "commentator", "public", "armed_group", "official")
+
+
+def speaker_kind(ctx: ArticleContext, c: Candidate) -> str | None:
+    """The kind of the candidate's speaker (see `_speaker_kind`); a person named before with a
+    telling title keeps that kind when referred to by pronoun or surname."""
+    kind = _speaker_kind(ctx, c)
+    actor = c.actor[0] if c.actor else None
+    if actor is None or actor.kind != "person":
+        return kind
+    known = ctx.entities.speaker_kinds
+    if kind == "unknown":
+        return known.get(actor.name, kind)
+    known.setdefault(actor.name, kind)
+    return kind
+
+
+def _speaker_kind(ctx: ArticleContext, c: Candidate) -> str | None:
+    """Who speaks: official | government | organisation | armed_group | commentator | journalist |
+    public | unknown. From the words of the actor's phrase and its apposition ("Kim, an analyst
+    at ...", "a resident", "The New York Times"), else from the entity: a country or national body
+    is the government, an international body an organisation, an armed group an armed group, a
+    known office holder an official."""
+    actor = c.actor[0] if c.actor else None
+    if actor is None and c.actor_head is None:
+        return None
+    if actor is not None and (actor.kind in {"country", "place"} or resolvers.institution_country(actor.name)):
+        return "government"  # a state, or a national body, party or state outlet ("KCNA said")
+    words = _phrase_words(ctx, c.actor_head) if c.actor_head is not None else set()
+    if actor is not None:
+        words |= {w.lower() for w in actor.name.replace("-", " ").split()}
+    for kind in SPEAKER_KINDS:
+        if kind == "official" and actor is not None and actor.kind == "organisation":
+            break  # a body's own name is not a title: decided below
+        if words & ctx.words[f"kind_{kind}_words"]:
+            return kind
+    if actor is None:
+        return "unknown"
+    if actor.kind == "organisation":
+        if resolvers.institution_country(actor.name) or (actor.country and words & ctx.words["authority_nouns"]):
+            return "government"
+        known = resolvers.lookup(actor.name, ctx.published)
+        if known is not None and known.kind == "group":
+            return "armed_group"
+        return "organisation"
+    if actor.kind == "group":
+        known = resolvers.lookup(actor.name, ctx.published)
+        return "armed_group" if known is not None and known.kind == "group" else "unknown"
+    known = resolvers.lookup(actor.name, ctx.published)
+    if known is not None and known.kind == "person" and known.country:
+        return "official"  # in the table of office holders
+    mention = ctx.entities.mention_at(c.actor_head.i) if c.actor_head is not None else None
+    if mention is not None and mention.titles or words & ctx.words["kind_official_words"]:
+        return "official"
+    return "unknown"
+
+
+def _phrase_words(ctx: ArticleContext, head: Token) -> set[str]:
+    """Lower-case lemmas and words of a noun phrase with its modifiers and apposition, and, for an
+    appositive name, the phrase it stands in ("Kim Dong-yub, an analyst from ..."); clauses
+    (relative, participial: "speaking on Fox News") left out."""
+    keep = ctx.words["phrase_deps"]
+    top = head.head if head.dep_ == "appos" else head
+    tokens = [t for t in top.subtree if all(a.dep_ in keep for a in _path(t, top))]
+    out = set()
+    for t in tokens:
+        out.add(t.lemma_.lower())
+        out.add(t.lower_.strip("."))
+    return out
+
+
+def _path(tok: Token, top: Token) -> list[Token]:
+    out = []
+    while tok.i != top.i and tok.head.i != tok.i:
+        out.append(tok)
+        tok = tok.head
+    return out
+
+
 def is_traveller(ctx: ArticleContext, c: Candidate) -> bool:
     """A visit is an official's trip: a named person, an office holder or a delegation."""
     if c.actor and c.actor[0].kind == "person":
