@@ -189,6 +189,21 @@ def _path(tok: Token, top: Token) -> list[Token]:
     return out
 
 
+def is_place_of_occasion(ctx: ArticleContext, tok: Token) -> bool:
+    """A place named as where something is or goes, not who is involved: "in Biarritz, France",
+    "during a trip to Russia", "the summit in Osaka" (the country after a city in apposition too)."""
+    while tok.dep_ in {"appos", "conj", "npadvmod"} and tok.head.i != tok.i:
+        tok = tok.head  # "Biarritz, France": France hangs on the city
+    prep = tok.head
+    if prep.dep_ != "prep":
+        return False
+    word = prep.lower_
+    if word in PLACE_PREPS:
+        return True
+    noun = prep.head.lemma_.lower()
+    return word in ctx.words["destination_preps"] and noun in ctx.words["event_frame_nouns"]
+
+
 def is_traveller(ctx: ArticleContext, c: Candidate) -> bool:
     """A visit is an official's trip: a named person, an office holder or a delegation."""
     if c.actor and c.actor[0].kind == "person":
@@ -287,7 +302,7 @@ def content_parties(ctx: ArticleContext, key: Token, c: Candidate) -> list[Party
         if any(a.i in ctx.other_statement_keys and a.i not in keys for a in path_up(t, key)):
             continue
         if m.entity.kind in {"person", "country", "organisation", "group"} and m.entity.country:
-            if t.ent_type_ in {"GPE", "LOC"} and t.head.lower_ in PLACE_PREPS:
+            if t.ent_type_ in {"GPE", "LOC"} and is_place_of_occasion(ctx, t):
                 continue
             out.append((m.entity, "target"))
     return out
