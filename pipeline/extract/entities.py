@@ -69,6 +69,7 @@ class DocEntities:
     quote_spans: list[tuple[int, int]] = field(default_factory=list)
     recent_agents: list[tuple[int, Resolved]] = field(default_factory=list)
     speaker_kinds: dict[str, str] = field(default_factory=dict)  # person -> kind, once a title told it
+    story_country: str | None = None  # the country most of the article's people belong to
     # doc.ents builds a new tuple of Spans on every access: read once, indexed by token
     ents: tuple[Span, ...] = ()
     _ent_by_token: dict[int, Span] = field(default_factory=dict)
@@ -96,6 +97,7 @@ class DocEntities:
                     self.mentions.append(mention)
                     self._by_token[tok.i] = mention
         self.mentions.sort(key=lambda m: m.start)
+        self.story_country = _dominant_country(self.mentions)
         self._starts = [m.start for m in self.mentions]
         for tok in doc:  # coordinated named parties: "North Korea and Russia", "Yoon and Biden"
             if tok.dep_ == "conj" and tok.i in self._by_token and tok.head.i in self._by_token:
@@ -435,6 +437,24 @@ class DocEntities:
             if m.entity.kind == "country" and m.entity.name.lower().startswith(word):
                 return [m.entity]
         return []
+
+
+STORY_MIN_MENTIONS = 3  # person mentions with a country needed before a story has a country
+STORY_MIN_SHARE = 0.5  # share of them the leading country must hold
+
+
+def _dominant_country(mentions: list[Mention]) -> str | None:
+    """The country of the story: the one most of the people named in it belong to, when one
+    clearly leads (a domestic story: Congress hearings, a British election)."""
+    counts: dict[str, int] = {}
+    for m in mentions:
+        if m.entity.kind == "person" and m.entity.country:
+            counts[m.entity.country] = counts.get(m.entity.country, 0) + 1
+    total = sum(counts.values())
+    if total < STORY_MIN_MENTIONS:
+        return None
+    code, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    return code if n / total >= STORY_MIN_SHARE else None
 
 
 def _path_to(tok: Token, top: Token) -> list[Token]:

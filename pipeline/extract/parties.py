@@ -56,6 +56,7 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
         c.actor_head = actor_tok
         c.animate = bool(c.actor) or animate(ctx, actor_tok)
         c.actor_text = " ".join(t.text for t in actor_tok.subtree if t.i <= actor_tok.i or t.dep_ in {"flat"})
+    domestic_actor(ctx, c)
     parties: list[Party] = [(e, "counterpart") for e in c.actor[1:]]
     c.actor = c.actor[:1]
     role = ROLE_BY_TYPE.get(c.etype, "counterpart")
@@ -83,6 +84,30 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
     if c.etype in {"summit", "meeting", "agreement", "visit"}:
         # the parties of a meeting are what a later "they" in the sentence points to
         ents.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants)]))
+
+
+def domestic_actor(ctx: ArticleContext, c: Candidate) -> None:
+    """A person or a domestic body the article names without a country belongs to the story's
+    country (the one most of its people belong to): "Rep. X" in a hearing story, "lawmakers",
+    "police", "officials", a resident quoted. International bodies and named organisations keep
+    none."""
+    story = ctx.entities.story_country
+    if story is None:
+        return
+    if c.actor:
+        first = c.actor[0]
+        if first.kind == "person" and not first.country:
+            c.actor[0] = Resolved(first.name, story, "person")
+        return
+    head = c.actor_head
+    if head is None or head.ent_type_ in {"ORG", "GPE", "NORP", "LOC", "FAC"}:
+        return
+    lemma = head.lemma_.lower()
+    w = ctx.words
+    if lemma in w["domestic_nouns"] and not any(
+        ch.dep_ in {"amod", "compound", "poss"} and ch.ent_type_ in {"ORG", "GPE", "NORP"} for ch in head.children
+    ):
+        c.actor = [Resolved(c.actor_text or head.text, story, "group")]
 
 
 def occasion_counterparts(ctx: ArticleContext, c: Candidate) -> list[Party]:
