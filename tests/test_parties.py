@@ -113,3 +113,22 @@ def test_a_remark_naming_another_country_keeps_its_own_parties():
 def test_actor_kind_tells_commentary_from_officials(text, kind):
     events = [e for e in run(text) if e["actor_kind"] is not None]
     assert events and events[0]["actor_kind"] == kind
+
+
+def test_one_name_per_person_in_an_article():
+    text = (
+        "Cathcart said on Monday the sanctions had failed. "
+        "Adam Cathcart, a historian at the university, said the talks would resume."
+    )
+    names = {e["actor_name"] for e in statements(run(text))}
+    assert names == {"Adam Cathcart"}
+
+
+def test_a_story_country_goes_to_domestic_actors_named_without_one():
+    text = (
+        "President Donald Trump met Senate leaders on Tuesday. Vice President Mike Pence joined them. "
+        "Secretary of State Mike Pompeo said the plan was ready. "
+        "Lawmakers said on Wednesday they would vote on the plan next week."
+    )
+    events = [e for e in statements(run(text, dt.date(2019, 6, 12))) if "Lawmakers" in e["evidence_text"]]
+    assert events and events[0]["actor_country"] == "USA"

@@ -97,6 +97,7 @@ class DocEntities:
                     self.mentions.append(mention)
                     self._by_token[tok.i] = mention
         self.mentions.sort(key=lambda m: m.start)
+        self._one_name_per_person()
         self.story_country = _dominant_country(self.mentions)
         self._starts = [m.start for m in self.mentions]
         for tok in doc:  # coordinated named parties: "North Korea and Russia", "Yoon and Biden"
@@ -105,6 +106,38 @@ class DocEntities:
                 if first != second:
                     self.groups.append((tok.i, (first, second)))
         return self
+
+    def _one_name_per_person(self) -> None:
+        """One person, one name in an article: a shorter form ("Cathcart", "Yoon Suk") becomes the
+        longest full form named anywhere in it ("Adam Cathcart", "Yoon Suk Yeol") when only one
+        such form exists; a surname must end the long form, a leading part only when the long form
+        is a known person (so "James Comey" never becomes a mis-tagged "James Comey Memos")."""
+        people = {m.entity.name: m.entity for m in self.mentions if m.entity.kind == "person"}
+        # a lone surname the small NER took for an organisation ("Cathcart said") is a short form too
+        shorts = dict(people)
+        for m in self.mentions:
+            e = m.entity
+            lone = e.kind == "organisation" and not e.country and " " not in e.name and e.name[:1].isupper()
+            if lone and resolvers.lookup(e.name, self.published) is None:
+                shorts[e.name] = e
+        longest: dict[str, Resolved] = {}
+        for name, entity in shorts.items():
+            short = _name_parts(name)
+            longer = [
+                other
+                for other_name, other in people.items()
+                if len(_name_parts(other_name)) > len(short)
+                and _extends(short, _name_parts(other_name), other_name, self)
+            ]
+            names = {o.name for o in longer}
+            if len(names) == 1:
+                other = longer[0]
+                longest[name] = Resolved(other.name, other.country or entity.country, "person")
+        if not longest:
+            return
+        for m in self.mentions:
+            if m.entity.kind in {"person", "organisation"} and m.entity.name in longest:
+                m.entity = longest[m.entity.name]
 
     def entity_span_at(self, i: int) -> Span | None:
         """The named-entity span that holds token i, if any."""
@@ -437,6 +470,21 @@ class DocEntities:
             if m.entity.kind == "country" and m.entity.name.lower().startswith(word):
                 return [m.entity]
         return []
+
+
+def _name_parts(name: str) -> list[str]:
+    return [p for p in _NAME_SPLIT.split(name.lower().replace(".", "")) if p]
+
+
+def _extends(short: list[str], long: list[str], long_name: str, ents: DocEntities) -> bool:
+    """Whether the long form names the same person: it ends with the short form (a surname, "Adam
+    Cathcart"), or starts with it and is a known person ("Yoon Suk" -> "Yoon Suk Yeol")."""
+    if long[-len(short) :] == short:
+        return True
+    if long[: len(short)] == short:
+        known = resolvers.lookup(long_name, ents.published)
+        return known is not None and known.kind == "person"
+    return False
 
 
 STORY_MIN_MENTIONS = 3  # person mentions with a country needed before a story has a country
