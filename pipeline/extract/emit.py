@@ -11,7 +11,7 @@ from spacy.tokens import Span
 from pipeline.extract.context import ArticleContext, record_date
 from pipeline.extract.entities import name_key
 from pipeline.extract.event_dates import date_for
-from pipeline.extract.parties import is_traveller
+from pipeline.extract.parties import is_traveller, speaker_kind
 from pipeline.extract.places import location_for, place_deep
 from pipeline.extract.records import Candidate, Emitted, actor_key
 from pipeline.extract.resolvers import Resolved
@@ -100,7 +100,7 @@ def emit(
             "stance": (c.stance or "other") if etype == "statement" else None,
             "actor_name": actor.name if actor else (c.actor_text if c.actor_text != "__generic__" else None),
             "actor_country": actor.country if actor else None,
-            "actor_kind": entity_kind(actor) if actor else None,
+            "actor_kind": speaker_kind(ctx, c),
             "participants": [{"name": p.name, "country": p.country, "role": r} for p, r in c.participants],
             "location_name": location[0] if location else None,
             "location_country": location[1] if location else None,
@@ -133,6 +133,7 @@ def emit(
             c.summit_key,
             tense,
             [p for p in c.participants if p[1] == "recipient"] if c.etype == "pledge" else None,
+            frozenset(e.country for e in [*c.actor, *(p for p, _ in c.participants)] if e.country),
         )
     )
 
@@ -223,7 +224,3 @@ def confidence(ctx: ArticleContext, c: Candidate, actor: Resolved | None, date, 
     if c.etype not in ctx.words["core_types"]:
         score -= 0.1
     return round(max(0.05, min(1.0, score)), 2)
-
-
-def entity_kind(entity: Resolved) -> str:
-    return "country" if entity.kind == "place" else entity.kind

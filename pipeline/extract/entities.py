@@ -68,6 +68,8 @@ class DocEntities:
     _starts: list[int] = field(default_factory=list)
     quote_spans: list[tuple[int, int]] = field(default_factory=list)
     recent_agents: list[tuple[int, Resolved]] = field(default_factory=list)
+    speaker_kinds: dict[str, str] = field(default_factory=dict)  # person -> kind, once a title told it
+    story_country: str | None = None  # the country most of the article's people belong to
     # doc.ents builds a new tuple of Spans on every access: read once, indexed by token
     ents: tuple[Span, ...] = ()
     _ent_by_token: dict[int, Span] = field(default_factory=dict)
@@ -95,6 +97,8 @@ class DocEntities:
                     self.mentions.append(mention)
                     self._by_token[tok.i] = mention
         self.mentions.sort(key=lambda m: m.start)
+        self._one_name_per_person()
+        self.story_country = _dominant_country(self.mentions)
         self._starts = [m.start for m in self.mentions]
         for tok in doc:  # coordinated named parties: "North Korea and Russia", "Yoon and Biden"
             if tok.dep_ == "conj" and tok.i in self._by_token and tok.head.i in self._by_token:
@@ -102,6 +106,38 @@ class DocEntities:
                 if first != second:
                     self.groups.append((tok.i, (first, second)))
         return self
+
+    def _one_name_per_person(self) -> None:
+        """One person, one name in an article: a shorter form ("Cathcart", "Yoon Suk") becomes the
+        longest full form named anywhere in it ("Adam Cathcart", "Yoon Suk Yeol") when only one
+        such form exists; a surname must end the long form, a leading part only when the long form
+        is a known person (so "James Comey" never becomes a mis-tagged "James Comey Memos")."""
+        people = {m.entity.name: m.entity for m in self.mentions if m.entity.kind == "person"}
+        # a lone surname the small NER took for an organisation ("Cathcart said") is a short form too
+        shorts = dict(people)
+        for m in self.mentions:
+            e = m.entity
+            lone = e.kind == "organisation" and not e.country and " " not in e.name and e.name[:1].isupper()
+            if lone and resolvers.lookup(e.name, self.published) is None:
+                shorts[e.name] = e
+        longest: dict[str, Resolved] = {}
+        for name, entity in shorts.items():
+            short = _name_parts(name)
+            longer = [
+                other
+                for other_name, other in people.items()
+                if len(_name_parts(other_name)) > len(short)
+                and _extends(short, _name_parts(other_name), other_name, self)
+            ]
+            names = {o.name for o in longer}
+            if len(names) == 1:
+                other = longer[0]
+                longest[name] = Resolved(other.name, other.country or entity.country, "person")
+        if not longest:
+            return
+        for m in self.mentions:
+            if m.entity.kind in {"person", "organisation"} and m.entity.name in longest:
+                m.entity = longest[m.entity.name]
 
     def entity_span_at(self, i: int) -> Span | None:
         """The named-entity span that holds token i, if any."""
@@ -142,7 +178,8 @@ class DocEntities:
                     return None
                 return Mention(ent.start, Resolved(text, place, "place"))
             if label == "ORG":
-                return Mention(ent.start, Resolved(text, self._country_in_modifiers(ent) or country, "organisation"))
+                code = self._country_in_modifiers(ent) or country or self._local_authority_country(ent)
+                return Mention(ent.start, Resolved(text, code, "organisation"))
         return None
 
     def _titles_before(self, ent: Span) -> frozenset[str]:
@@ -164,6 +201,7 @@ class DocEntities:
         scope = [t for t in head.subtree if t.i < ent.start or t.i >= ent.end]
         if head.dep_ == "appos":
             scope += [t for t in head.head.subtree if t.i < head.head.i or t.i == head.head.i]
+            scope += [t for t in head.head.subtree if t.i > head.head.i and not (ent.start <= t.i < ent.end)]
         i = ent.start - 1  # the title words right before the name: "South Korean President"
         while (
             i >= 0
@@ -172,14 +210,23 @@ class DocEntities:
         ):
             scope.append(self.doc[i])
             i -= 1
+        clause = self.lex.words["clause_deps"]
+        top = head.head if head.dep_ == "appos" else head
+        titled = [t for t in scope if not any(a.dep_ in clause for a in _path_to(t, top))]
+        title_text = " ".join(t.text for t in sorted(titled, key=lambda t: t.i))
+        domestic = resolvers.institution_country(title_text)
         seen = set()
         for t in scope:
             if t.i in seen or not (t.ent_type_ in {"GPE", "NORP"} or t.pos_ == "PROPN"):
                 continue
             seen.add(t.i)
+            if self._is_posting(t):
+                continue  # "Ambassador to Russia Michael McFaul" is not Russian
             ent_span = self.entity_span_at(t.i)
             if ent_span is not None and ent_span.label_ in {"GPE", "NORP"}:
                 code = resolvers.country_of(ent_span.text)
+                if code and resolvers.is_us_state(ent_span.text) and self._has_state_title(titled):
+                    return "USA"  # "Georgia senator": the state, not the country
                 if code:
                     return code
         for t in ent:
@@ -187,7 +234,31 @@ class DocEntities:
                 code = resolvers.country_of(t.text)
                 if code and t.i < ent.end - 1:
                     return code
-        return None
+        # no country named: the national body, party or domestic title named with the name
+        # ("Rep. X", "X, the chairwoman of the Democratic National Committee")
+        return domestic
+
+    def _local_authority_country(self, ent: Span) -> str | None:
+        """A local body named after its place is of that place's country: "Hamburg Police", "the
+        Kabul city council"."""
+        if ent.root.lemma_.lower() not in self.lex.words["authority_nouns"] or ent.root.i == ent.start:
+            return None
+        place = self.doc[ent.start : ent.root.i].text
+        return resolvers.place_country(clean_name(place))
+
+    def _has_state_title(self, tokens: list[Token]) -> bool:
+        return any(t.lemma_.lower() in self.lex.words["state_titles"] for t in tokens)
+
+    def _is_posting(self, tok: Token) -> bool:
+        """A country an envoy is posted to ("ambassador to Russia", "envoy to the UN")."""
+        prep = tok.head
+        while prep.dep_ in {"compound", "amod", "conj"} and prep.head.i != prep.i:
+            prep = prep.head
+        return (
+            prep.dep_ == "prep"
+            and prep.lower_ in self.lex.words["posting_preps"]
+            and prep.head.lemma_.lower() in self.lex.words["envoy_titles"]
+        )
 
     def _titled_mention(self, tok: Token) -> Mention | None:
         """A description that names a person by office: "South Korea's president", "the Russian leader"."""
@@ -335,6 +406,13 @@ class DocEntities:
                 m = self.most_recent(tok.i, kinds=("person",), leader=lemma in self.lex.leader_titles)
                 if m:
                     return [m.entity]
+        if lemma in self.lex.words["authority_nouns"] and lemma not in self.lex.group_nouns:
+            # "German police", "Afghan authorities": a national modifier gives the body's country
+            for child in tok.children:
+                if child.dep_ in {"amod", "compound", "nmod"}:
+                    code = resolvers.country_of(child.text)
+                    if code:
+                        return [Resolved(_title(tok), code, "organisation")]
         if lemma in self.lex.group_nouns or lemma in {"media", "ministry", "office"}:
             for child in tok.children:
                 if child.dep_ in {"poss", "amod", "compound", "nmod"}:
@@ -392,6 +470,50 @@ class DocEntities:
             if m.entity.kind == "country" and m.entity.name.lower().startswith(word):
                 return [m.entity]
         return []
+
+
+def _name_parts(name: str) -> list[str]:
+    return [p for p in _NAME_SPLIT.split(name.lower().replace(".", "")) if p]
+
+
+def _extends(short: list[str], long: list[str], long_name: str, ents: DocEntities) -> bool:
+    """Whether the long form names the same person: it ends with the short form (a surname, "Adam
+    Cathcart"), or starts with it and is a known person ("Yoon Suk" -> "Yoon Suk Yeol")."""
+    if long[-len(short) :] == short:
+        return True
+    if long[: len(short)] == short:
+        known = resolvers.lookup(long_name, ents.published)
+        return known is not None and known.kind == "person"
+    return False
+
+
+STORY_MIN_MENTIONS = 3  # person mentions with a country needed before a story has a country
+STORY_MIN_SHARE = 0.5  # share of them the leading country must hold
+
+
+def _dominant_country(mentions: list[Mention]) -> str | None:
+    """The country of the story: the one most of the people named in it belong to, when one
+    clearly leads (a domestic story: Congress hearings, a British election)."""
+    counts: dict[str, int] = {}
+    for m in mentions:
+        if m.entity.kind == "person" and m.entity.country:
+            counts[m.entity.country] = counts.get(m.entity.country, 0) + 1
+    total = sum(counts.values())
+    if total < STORY_MIN_MENTIONS:
+        return None
+    code, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    return code if n / total >= STORY_MIN_SHARE else None
+
+
+def _path_to(tok: Token, top: Token) -> list[Token]:
+    """The tokens from `tok` up to (not including) `top`; none when `top` is not above it."""
+    out = []
+    while tok.i != top.i:
+        if tok.head.i == tok.i:
+            return []
+        out.append(tok)
+        tok = tok.head
+    return out
 
 
 def _title(tok: Token) -> str:

