@@ -106,13 +106,18 @@ def test_a_remark_naming_another_country_keeps_its_own_parties():
     [
         ("Hela Maris, an analyst at the Institute for Strategic Studies, said the deal was weak.", "commentator"),
         ("“It was terrifying,” said Omar Haddad, a resident of the city.", "public"),
-        ("Dana Lark, a columnist for the Daily Chronicle, said on Sunday the minister should resign.", "journalist"),
+        ("Dana Lark, an editorial board member of the Daily Chronicle, said the minister should resign.", "journalist"),
         ("France said on Monday it would send more troops.", "government"),
     ],
 )
 def test_actor_kind_tells_commentary_from_officials(text, kind):
     events = [e for e in run(text) if e["actor_kind"] is not None]
     assert events and events[0]["actor_kind"] == kind
+
+
+def test_a_reporter_or_columnist_is_no_speaker():
+    """A journalist's own words are reporting, not an act (emit.is_press drops them; GUIDELINES)."""
+    assert not run("Dana Lark, a columnist for the Daily Chronicle, said on Sunday the minister should resign.")
 
 
 def test_one_name_per_person_in_an_article():
