@@ -113,14 +113,14 @@ def _stop_tree(proc: subprocess.Popen) -> None:
             continue
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None) -> ProcessFigures:
+def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> ProcessFigures:
     """Run a command; wall time, peak RSS of its largest process and of its whole tree.
 
     The child runs in its own session: if this process is stopped (Ctrl-C, TERM), the child and
     its workers are stopped too, instead of parsing on as orphans that skew the next run."""
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, env=env, cwd=ROOT, start_new_session=True)
+        proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, env=env, cwd=cwd, start_new_session=True)
         peak_tree = 0
         stop = threading.Event()
 
