@@ -26,14 +26,13 @@ processes it and the daily chain is skipped) and whether to reprocess dates alre
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 
 from pipeline.assets import table_assets
-from pipeline.config import DAG_ID, Settings
+from pipeline.config import DAG_ID, Settings, env_setting
 
 # Upper bounds, not estimates: a corpus day takes seconds; a 5,000-document day minutes.
 PREPARE_TIMEOUT = timedelta(minutes=30)
@@ -85,7 +84,7 @@ def _settings():
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=datetime(2012, 1, 1),
     catchup=False,
-    max_active_runs=int(os.environ.get("NEWSEVENTS_MAX_ACTIVE_RUNS", "2")),
+    max_active_runs=int(env_setting("max_active_runs")),
     default_args={
         "owner": OWNER,
         "retries": 2,
@@ -116,7 +115,7 @@ def news_events():
 
     @task(
         execution_timeout=EXTRACT_TIMEOUT,
-        max_active_tis_per_dagrun=int(os.environ.get("NEWSEVENTS_EXTRACT_PARALLELISM", "2")),
+        max_active_tis_per_dagrun=int(env_setting("extract_parallelism")),
     )
     def extract(shard: dict) -> str:
         from pipeline.records import Shard

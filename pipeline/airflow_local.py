@@ -25,7 +25,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.config import DAG_ID, PROJECT_ROOT
+from pipeline.config import DAG_ID, OTHER_SETTINGS, PROJECT_ROOT, env_name
 
 TERMINAL = {"success", "failed"}
 
@@ -306,7 +306,7 @@ def backfill(
         "from_date": f"{start.isoformat()}T00:00:00Z",
         "to_date": f"{end.isoformat()}T00:00:00Z",
         "reprocess_behavior": reprocess,
-        "max_active_runs": int(env.get("NEWSEVENTS_MAX_ACTIVE_RUNS", "2")),
+        "max_active_runs": int(env.get(env_name("max_active_runs"), OTHER_SETTINGS["max_active_runs"][0])),
     }
     # one backfill per DAG at a time (409): the scheduler marks the previous one complete a few
     # heartbeats after its last run ends

@@ -19,11 +19,11 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.config import DEFAULTS, ENV_PREFIX, HELP, SettingError, Settings, describe_settings, env_name
+from pipeline.config import DEFAULTS, ENV_PREFIX, HELP, SettingError, Settings, env_name, setting_rows
 
 if TYPE_CHECKING:
     from pipeline.records import Published
@@ -121,7 +121,7 @@ def check_existing_warehouse(root: Path) -> Path:
     from pipeline.inspect_warehouse import NotAWarehouse, is_warehouse
 
     if not is_warehouse(root):
-        raise UsageError(str(NotAWarehouse.for_path(root)))
+        raise UsageError(str(NotAWarehouse.for_path(root, source=Settings().source)))
     return root
 
 
@@ -157,8 +157,9 @@ def run_days(
     source: Path,
     days: list[dt.date],
     settings: Settings,
-    progress: bool = False,
+    progress: bool | None = False,
     run_id: Callable[[dt.date], str] | None = None,
+    label: str = "backfill",
 ) -> tuple[list[Published], list[tuple[dt.date, str]]]:
     """Run every day through the runner (pipeline/runner.py: in this process, or on a pool with
     --processes); a day that fails validation is reported and the others still run, as Airflow
@@ -170,20 +171,23 @@ def run_days(
     from pipeline.warehouse import cli_session, session_run_id
 
     with cli_session(settings.warehouse) as token:
-        return _run_days(source, days, settings, progress, run_id or (lambda day: session_run_id(day, token)))
+        run_id_of = run_id or (lambda day: session_run_id(day, token))
+        return _run_days(source, days, settings, progress, run_id_of, label)
 
 
 def _run_days(
     source: Path,
     days: list[dt.date],
     settings: Settings,
-    progress: bool,
+    progress: bool | None,
     run_id: Callable[[dt.date], str],
+    label: str,
 ) -> tuple[list[Published], list[tuple[dt.date, str]]]:
     from pipeline.runner import PartitionsFailed
     from pipeline.runner import run_days as run_through_runner
+    from pipeline.summaries import progress_bar
 
-    bar = _progress_bar(days) if progress else None
+    bar = progress_bar(len(days), label, progress)
     published: list[Published] = []
 
     def on_done(result: Published) -> None:
@@ -216,33 +220,9 @@ def _run_days(
     return results, failures
 
 
-def _progress_bar(days: Iterable[dt.date]):
-    from tqdm import tqdm
-
-    return tqdm(total=len(list(days)), desc="backfill", unit="day", file=sys.stderr, dynamic_ncols=True)
-
-
-def print_summary(results: list[Published], failures: list[tuple[dt.date, str]], warehouse: str) -> None:
-    totals: dict[str, int] = {}
-    for r in results:
-        for k, v in r.counts.as_dict().items():
-            totals[k] = totals.get(k, 0) + v
-    written = [r for r in results if r.counts.documents]
-    print(f"warehouse: {Path(warehouse).resolve()}")
-    print(f"partitions written: {len(written)} of {len(results) + len(failures)} days")
-    for r in results:
-        checks = f" checks={r.checks}" if r.checks is not None else ""
-        print(f"  {r.day}: {json.dumps(r.counts.as_dict())} validation={r.validation}{checks}")
-        if r.data_docs:
-            print(f"    data docs: {r.data_docs}")
-    for day, _ in failures:
-        print(f"  {day}: validation=failed, nothing published for this date")
-    if totals:
-        print("totals: " + ", ".join(f"{k}={v}" for k, v in totals.items()))
-
-
-def report_failures(failures: list[tuple[dt.date, str]], warehouse: str) -> int:
+def report_failures(failures: list[tuple[dt.date, str]], settings: Settings, args: argparse.Namespace) -> int:
     from pipeline.layout import validation_dir
+    from pipeline.summaries import rerun_command
 
     if not failures:
         return EXIT_OK
@@ -251,11 +231,21 @@ def report_failures(failures: list[tuple[dt.date, str]], warehouse: str) -> int:
     first, last = min(d for d, _ in failures), max(d for d, _ in failures)
     print(
         f"error: {len(failures)} date(s) failed validation and were not published (reports under "
-        f"{validation_dir(Path(warehouse).resolve())}). Fix the cause, then rerun them with: "
-        f"python -m pipeline backfill --start {first} --end {last} --warehouse {warehouse}",
+        f"{validation_dir(Path(settings.warehouse).resolve())}). Fix the cause, then rerun them with: "
+        f"{rerun_command(first, last, settings, vars(args))}",
         file=sys.stderr,
     )
     return EXIT_FAILED
+
+
+def summarize_run(
+    source: Path, results: list[Published], failures: list[tuple[dt.date, str]], settings: Settings, args
+) -> int:
+    """Print the run's summary (totals over the whole source) and its failures; the exit code."""
+    from pipeline.summaries import print_summary, tally_source
+
+    print_summary(results, failures, settings, tally_source(source, settings))
+    return report_failures(failures, settings, args)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,9 +263,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no documents with a valid publication date in {source} for the dates asked; nothing to do")
         print(describe_unusable_inputs(source, settings))
         return EXIT_OK
-    results, failures = run_days(source, days, settings, progress=args.progress)
-    print_summary(results, failures, settings.warehouse)
-    return report_failures(failures, settings.warehouse)
+    results, failures = run_days(source, days, settings, progress=args.progress, label="run")
+    return summarize_run(source, results, failures, settings, args)
 
 
 def describe_unusable_inputs(source: Path, settings: Settings) -> str:
@@ -311,9 +300,8 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
         days = [d for d in days if d not in done]
         if skipped:
             print(f"skipping {len(skipped)} date(s) already published with validation passed or warning")
-    results, failures = run_days(source, days, settings, progress=args.progress)
-    print_summary(results, failures, settings.warehouse)
-    return report_failures(failures, settings.warehouse)
+    results, failures = run_days(source, days, settings, progress=args.progress, label="backfill")
+    return summarize_run(source, results, failures, settings, args)
 
 
 def done_dates(warehouse: Path) -> set[dt.date]:
@@ -400,17 +388,14 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
-    """Every setting: its environment variable, default, current value (after flags) and meaning."""
-    rows = [
-        {"variable": var, "default": default, "value": str(getattr(settings, name)), "help": HELP.get(name, "")}
-        for (var, default, _), name in zip(describe_settings(), DEFAULTS, strict=True)
-    ]
+    """Every NEWSEVENTS_* variable: current value (after flags), where it came from, default, meaning."""
+    rows = setting_rows(settings, vars(args))
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     for r in rows:
-        print(f"{r['variable']:28s} = {r['value']}")
-        print(f"{'':28s}   default {r['default']}; {r['help']}")
+        print(f"{r['variable']:32s} = {r['value']}   (from {r['from']})")
+        print(f"{'':32s}   default {r['default'] or '(empty)'}; {r['help']}")
     return EXIT_OK
 
 
@@ -532,7 +517,12 @@ def add_run_parser(sub) -> None:
     add_source_options(p)
     add_date_options(p)
     add_run_options(p)
-    p.add_argument("--progress", action="store_true", help="show a progress bar (backfill shows one by default)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar labelled 'run' on stderr (default: only when stderr is a terminal)",
+    )
 
 
 def add_backfill_parser(sub) -> None:
@@ -615,13 +605,19 @@ def add_clusters_parser(sub) -> None:
 
 
 def add_settings_parser(sub) -> None:
-    p = sub.add_parser("settings", help=f"every {ENV_PREFIX}* setting with its default and current value")
+    p = sub.add_parser(
+        "settings",
+        help=f"every {ENV_PREFIX}* setting: current value, where it came from (flag, environment, default)",
+        description="The values a command given the same flags would use; flags win over the environment.",
+    )
+    add_source_options(p)
+    add_run_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
+        prog="newsevents" if Path(sys.argv[0]).name == "newsevents" else "python -m pipeline",
         description="News event extraction: articles in, validated Parquet event tables out.",
         epilog=f"Settings come from flags, else environment variables {ENV_PREFIX}<NAME> "
         f"({', '.join(env_name(n) for n in DEFAULTS)}), else defaults that work from a clone "
@@ -710,6 +706,22 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings().with_overrides(**{k: getattr(args, k, None) for k in names})
 
 
+def resume_command(args: argparse.Namespace) -> str:
+    """After Ctrl-C: the command that runs what is left (backfill --skip-done when dates are known)."""
+    import shlex
+
+    if args.command not in ("run", "backfill", "airflow-run"):
+        return "backfill --skip-done"
+    try:
+        settings = settings_from(args)
+    except SettingError:
+        return "backfill --skip-done"
+    where = ["--source", str(Path(settings.source).resolve()), "--warehouse", str(Path(settings.warehouse).resolve())]
+    dates = ["--start", str(args.start), "--end", str(args.end)] if getattr(args, "start", None) and args.end else []
+    command = ["backfill", *dates, "--skip-done"] if dates else [args.command]
+    return shlex.join(["python", "-m", "pipeline", *command, *where])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -729,7 +741,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(
             "interrupted: dates reported published are complete; a publish cut short is finished or rolled back "
-            "by the next command (run, backfill, inspect); rerun the unfinished dates (backfill --skip-done)",
+            f"by the next command (run, backfill, inspect); rerun the unfinished dates: {resume_command(args)}",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED

@@ -47,12 +47,31 @@ DEFAULTS: dict[str, str | int] = {
 }
 
 
+# Variables read outside `Settings` (by the Airflow glue, the warehouse and the notebook), with
+# their default and meaning: `python -m pipeline settings` lists them beside the settings above,
+# and the pipeline reads them through `env_setting` or `env_name`, so with `Settings` this table
+# is the whole list of NEWSEVENTS_* names (tests/test_summaries.py checks the code against it).
+OTHER_SETTINGS: dict[str, tuple[str, str]] = {
+    "max_active_runs": ("2", "DAG runs (dates) Airflow runs at once (dags/news_events.py, `airflow-run` backfills)"),
+    "extract_parallelism": ("2", "extract tasks (shards) of one DAG run that Airflow runs at once"),
+    "lock_dir": ("", "folder of the per-warehouse lock files of a local warehouse (empty: the temp folder)"),
+    "fault_kill_at": ("", "tests only: kill the process with SIGKILL at this named publish step (empty: never)"),
+    "figures": (str(PROJECT_ROOT / "docs" / "img"), "where notebooks/explore_events.ipynb writes its figures"),
+    "export": (str(PROJECT_ROOT / "exports"), "where notebooks/explore_events.ipynb writes its CSV exports"),
+}
+
+
 class SettingError(ValueError):
     """An environment variable or flag holds a value the pipeline cannot use."""
 
 
 def env_name(setting: str) -> str:
     return ENV_PREFIX + setting.upper()
+
+
+def env_setting(name: str) -> str:
+    """A variable of OTHER_SETTINGS: its value in the environment, else its default."""
+    return os.environ.get(env_name(name), OTHER_SETTINGS[name][0])
 
 
 def _env(name: str) -> str:
@@ -97,7 +116,18 @@ class Settings:
         return replace(self, **given)
 
 
-def describe_settings() -> list[tuple[str, str, str]]:
-    """(environment variable, default, current value) for docs and `python -m pipeline settings`."""
-    current = Settings()
-    return [(env_name(f.name), str(DEFAULTS[f.name]), str(getattr(current, f.name))) for f in fields(Settings)]
+def setting_rows(settings: Settings, flags: dict[str, object]) -> list[dict[str, str]]:
+    """Every NEWSEVENTS_* variable: its value, default, meaning and where the value came from
+    (`flag` when given on the command line, `environment`, else `default`)."""
+    rows = []
+    for f in fields(Settings):
+        var = env_name(f.name)
+        origin = "flag" if flags.get(f.name) is not None else "environment" if var in os.environ else "default"
+        value = str(getattr(settings, f.name))
+        rows.append({"variable": var, "value": value, "from": origin, "default": str(DEFAULTS[f.name])})
+        rows[-1]["help"] = HELP[f.name]
+    for name, (default, meaning) in OTHER_SETTINGS.items():
+        var = env_name(name)
+        origin = "environment" if var in os.environ else "default"
+        rows.append({"variable": var, "value": env_setting(name), "from": origin, "default": default, "help": meaning})
+    return rows

@@ -57,7 +57,7 @@ TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 MANIFEST = "manifest.csv"
-INDEX_VERSION = "4"  # 3: reading limits and new quarantine reasons; 4: page_date (web pages)
+INDEX_VERSION = "5"  # 3: reading limits and new quarantine reasons; 4: page_date (web pages); 5: no_date hints
 GZIP_MAGIC = b"\x1f\x8b"
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 CHUNK = 1 << 20  # bytes decoded at a time from a JSON Lines file
@@ -1207,6 +1207,20 @@ def decide_date(fact: Fact, manifest: dict[str, str]) -> tuple[dt.date | None, s
     return None, None, None
 
 
+def no_date_hint(fact: Fact) -> str:
+    """How to give this input its date: a JSON Lines record carries its own field; a file of a
+    folder gets a manifest.csv row (or an in-text header)."""
+    if fact.line is not None:
+        return (
+            'no "published_date" field, page date or in-text date header: add "published_date": "YYYY-MM-DD" '
+            f"to this record (line {fact.line} of {fact.file})"
+        )
+    return (
+        "no manifest entry, page date or in-text date header: add a row "
+        f"`{fact.file},YYYY-MM-DD` to manifest.csv (columns file,published_date), or start the text with `date YYYY-MM-DD`"
+    )
+
+
 def _too_large(fact: Fact, max_bytes: int) -> bool:
     if fact.reason == "too_large":
         return True
@@ -1245,8 +1259,7 @@ def decide(facts: list[Fact], manifest: Manifest, limits: Limits) -> list[Decisi
         elif problem:
             d.reason, d.detail, d.day = "bad_date", problem + "; fix the date, it is not guessed into a partition", None
         elif day is None:
-            d.reason = "no_date"
-            d.detail = "no manifest entry, record field or in-text date header: add it to manifest.csv"
+            d.reason, d.detail = "no_date", no_date_hint(fact)
         elif day > limits.latest_day:
             d.reason = "future_date"
             d.detail = (

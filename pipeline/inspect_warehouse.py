@@ -21,14 +21,39 @@ class NotAWarehouse(ValueError):
     """The folder has none of the warehouse's tables."""
 
     @classmethod
-    def for_path(cls, root: str | Path) -> NotAWarehouse:
+    def for_path(cls, root: str | Path, source: str | None = None) -> NotAWarehouse:
+        """The message names commands that work: inspecting the nearest existing warehouse (a
+        folder beside it, a likely typo first), or building this one with `run`."""
+        import shlex
+
         root = Path(root)
         what = "does not exist" if not root.exists() else "has no table folders (documents/, events/, ...)"
-        return cls(
-            f"{root} is not a warehouse ({what}): run `make run`, or "
-            f"`python -m pipeline run --warehouse {root}`, or point at an existing one with --warehouse / "
-            "NEWSEVENTS_WAREHOUSE"
+        hints = [f"`python -m pipeline inspect {shlex.quote(str(w))}`" for w in nearest_warehouses(root)]
+        build = ["python", "-m", "pipeline", "run"] + (["--source", str(Path(source).resolve())] if source else [])
+        hints.append(
+            f"`{shlex.join([*build, '--warehouse', str(root.resolve())])}` to build it (`make run` builds ./warehouse)"
         )
+        return cls(
+            f"{root} is not a warehouse ({what}): try "
+            + ", or ".join(hints)
+            + "; the warehouse is also read from NEWSEVENTS_WAREHOUSE"
+        )
+
+
+def nearest_warehouses(root: Path, limit: int = 2) -> list[Path]:
+    """Existing warehouses beside `root` (in its parent folder, or in the nearest parent that
+    exists), closest name first."""
+    import difflib
+
+    parent = root.resolve().parent
+    while not parent.is_dir() and parent != parent.parent:
+        parent = parent.parent
+    try:
+        found = [p for p in parent.iterdir() if p != root.resolve() and is_warehouse(p)]
+    except OSError:
+        return []
+    found.sort(key=lambda p: (-difflib.SequenceMatcher(None, p.name, root.name).ratio(), p.name))
+    return found[:limit]
 
 
 def is_warehouse(root: str | Path) -> bool:

@@ -27,10 +27,11 @@ import re
 import tempfile
 from pathlib import Path
 
+from pipeline.config import env_name
 from schemas import PARTITION_KEY
 
 PART_FILE = "part-0.parquet"
-LOCK_DIR_ENV = "NEWSEVENTS_LOCK_DIR"
+LOCK_DIR_ENV = env_name("lock_dir")  # listed in config.OTHER_SETTINGS
 
 STAGING, JOURNAL, VALIDATION, DATA_DOCS, INDEX, LOCKS = (
     "_staging",

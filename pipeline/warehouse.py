@@ -32,6 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.config import env_name
 from pipeline.layout import (  # noqa: F401  (re-exported: the warehouse's callers import paths from here too)
     LOCK_DIR_ENV,
     PART_FILE,
@@ -50,7 +51,7 @@ from pipeline.layout import (  # noqa: F401  (re-exported: the warehouse's calle
 from schemas import PARTITION_KEY, SCHEMA_VERSION, TABLES
 
 log = logging.getLogger(__name__)
-FAULT_ENV = "NEWSEVENTS_FAULT_KILL_AT"
+FAULT_ENV = env_name("fault_kill_at")  # listed in config.OTHER_SETTINGS
 # Every point where the kill tests may SIGKILL the process (tests/test_kill.py covers each).
 PUBLISH_STEPS = ("documents", "events", "removed_segments", "quarantine", "runs")
 FAULT_POINTS = (

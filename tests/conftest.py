@@ -119,3 +119,15 @@ def source_copy(tmp_path) -> Path:
     dst = tmp_path / "source"
     shutil.copytree(SEEDS, dst)
     return dst
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """The command line's main(argv) in this process; argparse errors (SystemExit) become their exit code."""
+    from pipeline.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err

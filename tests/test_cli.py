@@ -11,23 +11,13 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
-from conftest import GOLD, ROOT, SEED_DATES, SEEDS
+from conftest import GOLD, ROOT, SEED_DATES, SEEDS, run_cli
 
-from pipeline.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_MODEL, EXIT_OK, EXIT_USAGE, main
+from pipeline.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_MODEL, EXIT_OK, EXIT_USAGE
 from pipeline.config import Settings
 
 ONE_SEED = "003_97ceac85b7f37f04.txt"  # published 2023-09-20 (seeds/manifest.csv)
 ONE_SEED_DATE = "2023-09-20"
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    """main(argv) in this process; argparse errors (SystemExit) become their exit code."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
