@@ -6,7 +6,7 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from pipeline.extract import resolvers
-from pipeline.extract.agents import borrowed_agent
+from pipeline.extract.agents import borrowed_agent, event_owner
 from pipeline.extract.context import ArticleContext
 from pipeline.extract.records import Candidate
 from pipeline.extract.resolvers import Resolved
@@ -48,6 +48,7 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
             # "Romney was criticised for ...": the subject is the target, the critic is unnamed
             c.actor_text = "__generic__"
             return
+    actor_tok = event_owner(ctx, actor_tok)  # "his tour has included a summit": he acts
     if actor_tok is not None:
         if actor_tok.lemma_.lower() in lex.generic_sources and c.etype in {"statement", "pledge"}:
             c.actor = []
