@@ -10,7 +10,22 @@ from spacy.tokens import Token
 from pipeline.extract.lexicon import Lexicon
 
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
-CLIMB = {"xcomp", "advcl", "conj", "pcomp", "prep", "acl", "ccomp", "dep", "pobj", "dobj", "attr", "oprd", "appos", "acomp"}
+CLIMB = {
+    "xcomp",
+    "advcl",
+    "conj",
+    "pcomp",
+    "prep",
+    "acl",
+    "ccomp",
+    "dep",
+    "pobj",
+    "dobj",
+    "attr",
+    "oprd",
+    "appos",
+    "acomp",
+}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "across", "around", "on"}
 
 
