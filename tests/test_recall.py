@@ -70,3 +70,8 @@ def test_the_owner_of_an_event_noun_acts():
     speech = run("The Ghanaian president's visit will conclude on Tuesday with a speech to parliament.", TUE)
     assert of_type(speech, "speech")
     assert not of_type(run("The visit will conclude on Tuesday with a speech to parliament.", TUE), "speech")
+
+
+def test_only_a_schedule_adjective_passes_the_subject_down():
+    assert not of_type(run("The Ghanaian government is prepared to challenge the ruling.", TUE), "statement")
+    assert not of_type(run("The Ghanaian president is likely to embark on talks with Togo.", TUE), "meeting")
