@@ -85,7 +85,7 @@ def sentence(ctx: ArticleContext, families: dict, s_index: int, sent: Span, span
     live = [c for c in cands if not c.absorbed]
     live.sort(key=lambda c: (c.etype not in physical, c.trigger.i))
     for c in live:
-        if c.nominal and is_repeat(ctx, c):
+        if c.nominal and (folding.is_backreference(ctx, c) or is_repeat(ctx, c)):
             if c.destination or c.etype == "summit":
                 loc = c.destination or location_for(ctx, c)
                 if loc:

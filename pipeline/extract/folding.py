@@ -9,7 +9,14 @@ from spacy.tokens import Span, Token
 from pipeline.extract.context import ArticleContext
 from pipeline.extract.entities import SPEAKER_PRONOUNS
 from pipeline.extract.records import Candidate
-from pipeline.extract.syntax import agent_token, is_negated, is_speculative, requested_by, tense_of
+from pipeline.extract.syntax import (
+    agent_token,
+    is_negated,
+    is_speculative,
+    negated_above,
+    requested_by,
+    tense_of,
+)
 from pipeline.money import find_amounts
 
 
@@ -22,12 +29,37 @@ def is_event(ctx: ArticleContext, c: Candidate) -> bool:
         subj = agent_token(c.keys[0])
         if subj is None or ctx.in_quote(subj) or subj.lower_ in SPEAKER_PRONOUNS:
             return False
+    climb, adjuncts = ctx.words["negation_climb_deps"], ctx.words["negation_adjunct_preps"]
     for k in c.keys:
-        if is_negated(k):
+        if is_negated(k) or negated_above(k, climb, adjuncts):
             return False
         if is_speculative(k, ctx.lex):
             return False
     return c.etype == "statement" or requested_by(tok, ctx.lex) is None
+
+
+def is_backreference(ctx: ArticleContext, c: Candidate) -> bool:
+    """A nominal act pointed back to: with a demonstrative or "such" ("about this meeting", "called
+    such a conference urgent"), or "the talks" with no counterpart named, or "the ... meeting" a
+    remark was made at: an act the article already reported, or one in general, not news."""
+    dets = ctx.words["backreference_determiners"]
+    if not c.nominal:
+        return False
+    tok = c.trigger
+    if any(ch.dep_ in {"det", "predet", "amod"} and ch.lower_ in dets and ch.i < tok.i for ch in tok.children):
+        return True
+    if c.etype != "meeting" or not any(ch.dep_ == "det" and ch.lower_ == "the" for ch in tok.children):
+        return False  # a possessor ("their talks in Vienna") may well introduce the talks
+    if any(ch.dep_ == "prep" and ch.lower_ in ctx.words["meeting_preps"] for ch in tok.children):
+        return False  # "the talks with Iran": the counterpart is named, the act may be new
+    if c.variant == "talks":
+        return True  # "progress in the talks", "sabotaging the talks": talks the story is about
+    prep = tok.head if tok.dep_ == "pobj" else None
+    return (  # "said at the council meeting": the occasion of the remark, reported before
+        prep is not None
+        and prep.lower_ in ctx.words["occasion_preps"]
+        and ctx.lex.verb_type.get(prep.head.lemma_.lower()) == "statement"
+    )
 
 
 def fold_content(ctx: ArticleContext, cands: list[Candidate]) -> list[Candidate]:
@@ -114,10 +146,20 @@ def bind_amounts(ctx: ArticleContext, sent: Span, cands: list[Candidate]) -> Non
 
 def is_commitment(ctx: ArticleContext, root: Token) -> bool:
     """An amount promised: in a future clause, or naming aid ("a $2 billion support package")."""
+    w = ctx.words
+    if any(c.lower_ in w["valuation_verbs"] for c in root.children):
+        return False  # "an estimated $10 billion": a figure given, not money committed
     for t in [root, *root.ancestors]:
-        if t.lemma_.lower() in ctx.lex.pledge_nouns:
+        lemma = t.lemma_.lower()
+        if lemma in ctx.lex.pledge_nouns:
             return True
+        if lemma in w["traded_value_nouns"]:
+            return False  # "tariffs on $60 billion of goods": the value of trade, not a commitment
         if t.pos_ == "VERB":
+            if lemma in w["valuation_verbs"] or any(
+                c.dep_ == "dobj" and c.lemma_.lower() in w["traded_value_nouns"] for c in t.children
+            ):
+                return False  # "will cost $2 billion", "impose tariffs on $40 billion"
             return tense_of(t, ctx.lex) == "future"
     return False
 

@@ -77,6 +77,23 @@ def is_negated(tok: Token) -> bool:
     return tok.dep_ == "pcomp" and any(c.dep_ == "neg" for c in tok.head.children)
 
 
+def negated_above(tok: Token, climb: frozenset[str], adjunct_preps: frozenset[str], steps: int = 4) -> bool:
+    """Negation on a head the act hangs from, outside the trigger's own children: "don't have a
+    meeting scheduled", "have no interest in attending a conference", "doesn't want to be blamed".
+    Climbs object, complement and preposition links only: neither a reported clause nor an
+    adjunct ("With the Senate meeting ..., he made no effort") is under the main verb's negation."""
+    t = tok
+    for _ in range(steps):
+        if t.dep_ not in climb or t.head is t:
+            return False
+        if t.dep_ == "prep" and t.lower_ in adjunct_preps:
+            return False
+        t = t.head
+        if is_negated(t):
+            return True
+    return False
+
+
 def modals(tok: Token) -> set[str]:
     return {c.lower_ for c in tok.children if c.dep_ == "aux" and c.tag_ == "MD"}
 

@@ -15,10 +15,13 @@ def agreement(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candid
     obj = next((c for c in tok.children if c.dep_ in {"dobj", "nsubjpass"}), None)
     if lemma == "agree":
         agree_preps = ctx.words["agree_preps"]
+        if any(c.dep_ == "ccomp" for c in tok.children):
+            return Candidate("statement", tok, [tok], stance="support")  # "agrees (with X) that ..." is a view
+        consent = ctx.words["consent_types"]
+        if any(c.dep_ == "xcomp" and lex.verb_type.get(c.lemma_.lower()) in consent for c in tok.children):
+            return None  # "agreed to come to Washington", "agreed to meet": consent; the act is the verb's own
         if any(c.dep_ == "xcomp" or c.dep_ == "prep" and c.lower_ in agree_preps for c in tok.children):
             return Candidate("agreement", tok, [tok])
-        if any(c.dep_ == "ccomp" for c in tok.children):
-            return Candidate("statement", tok, [tok], stance="support")  # "agrees that ..." is a view
         return None
     if lemma == "ratify" and obj is not None:
         return Candidate("agreement", tok, [tok])

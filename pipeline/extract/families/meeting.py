@@ -25,6 +25,8 @@ def meeting(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidat
         # "will discuss with world leaders" is an intention, not talks held
         return None
     if lemma == "meet":
+        if has_with and any(c.dep_ == "auxpass" for c in children):
+            return None  # "was met with protests", "to be met with walls": a reaction, not talks
         subj = next((c for c in children if c.dep_ in {"nsubj", "nsubjpass"}), None)
         plural = subj is not None and (subj.tag_ in {"NNS", "NNPS"} or any(c.dep_ == "conj" for c in subj.children))
         if obj is None and not has_with and not plural and tok.dep_ not in {"xcomp", "advcl", "pcomp"}:

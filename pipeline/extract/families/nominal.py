@@ -20,8 +20,14 @@ def nominal(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidat
         return None  # "cancelled his trip", "the meeting was postponed"
     if any(c.dep_ == "amod" and c.lower_ in w["not_speech_modifiers"] for c in tok.children):
         return None  # "free speech", "hate speech"
+    if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in w["not_speech_heads"]:
+        return None  # "freedom of speech", "the right of assembly": a right, not an act
     if tok.dep_ == "pobj" and tok.head.lower_ in lex.temporal_preps and is_definite(tok, w["definite_determiners"]):
         return None  # "after the Cairo address": a time reference to an act reported before
+    if etype == "meeting" and any(
+        c.dep_ == "compound" and lex.noun_type.get(c.lemma_.lower()) == "summit" for c in tok.children
+    ):
+        return None  # "the NATO summit meeting": one act, the summit its modifier names
     if etype == "meeting" and lemma == "talk" and tok.tag_ != "NNS":
         return None
     if etype == "meeting" and lemma == "call":

@@ -16,6 +16,10 @@ CURRENCY_SIGNS = "$€£¥"  # a token whose text is in this string (a substring
 def pledge(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate | None:
     if lemma == "commit" and not any(c.dep_ in {"prep", "xcomp"} and c.lower_ != "by" for c in tok.children):
         return None  # "committed an act of war" is no commitment
+    if lemma in ctx.words["state_pledge_verbs"] and (
+        tok.dep_ in {"acomp", "amod"} or any(c.dep_ == "auxpass" and c.lemma_ == "be" for c in tok.children)
+    ):
+        return None  # "were committed to peace", "is dedicated to": a disposition, not a promise made
     if not any(c.dep_ in {"dobj", "xcomp", "ccomp", "prep", "dative"} for c in tok.children):
         return None  # "as promised", "the Quran promises": nothing pledged
     if lemma == "offer" and not (any(c.dep_ == "xcomp" for c in tok.children) or gives_something(ctx, tok)):

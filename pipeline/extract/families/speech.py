@@ -7,7 +7,7 @@ from spacy.tokens import Token
 from pipeline.extract.context import ArticleContext
 from pipeline.extract.families.registry import register_family
 from pipeline.extract.records import Candidate
-from pipeline.extract.syntax import pobj_of
+from pipeline.extract.syntax import is_negated, pobj_of
 
 
 @register_family("speech")
@@ -18,6 +18,8 @@ def speech(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate
         if obj is not None and (obj.lemma_.lower() in lex.audience_nouns or obj.ent_type_ in {"ORG", "EVENT"}):
             return Candidate("speech", tok, [tok])
         return None
+    if lemma == "speak" and _sets_a_statement(ctx, tok):
+        return None  # "Speaking to reporters, he said ...": the setting of the statement that follows
     audience_preps = ctx.words["speech_audience_preps"]
     for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ in audience_preps):
         pobj = pobj_of(prep)
@@ -25,7 +27,22 @@ def speech(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate
             return Candidate("speech", tok, [tok])
     if lemma == "speak" and _with_party(ctx, tok):
         return Candidate("meeting", tok, [tok], variant="talks")  # "spoke with President X": talks
+    if lemma == "speak" and not _says_something(ctx, tok):
+        return None  # "Obama spoke two days after ...", "avoided speaking to the press": nothing reported
     return Candidate("statement", tok, [tok], stance="other") if lemma == "speak" else None
+
+
+def _says_something(ctx: ArticleContext, tok: Token) -> bool:
+    """ "spoke" reports an act when the sentence gives what was said: a clause, an object, a topic
+    ("spoke about", "spoke out against"), or a direct quote."""
+    topic = ctx.words["speech_topic_preps"]
+    if tok.tag_ == "VBG" and tok.dep_ == "advcl":
+        return True  # "Speaking to reporters, she did not blame ...": the remark the sentence reports
+    if any(c.dep_ in {"ccomp", "parataxis", "dobj", "prt"} for c in tok.children):
+        return True
+    if any(c.dep_ == "prep" and c.lower_ in topic for c in tok.children):
+        return True
+    return ctx.has_quote(ctx.sent(tok))
 
 
 def _with_party(ctx: ArticleContext, tok: Token) -> bool:
@@ -37,3 +54,23 @@ def _with_party(ctx: ArticleContext, tok: Token) -> bool:
         ):
             return True
     return False
+
+
+def _sets_a_statement(ctx: ArticleContext, tok: Token) -> bool:
+    """A participial "Speaking ..." with no subject of its own, adjunct of a reporting verb, and not
+    an address to a formal audience (an assembly, a forum): the occasion of the act, one act."""
+    head = tok.head
+    if tok.tag_ != "VBG" or tok.dep_ != "advcl" or ctx.lex.verb_type.get(head.lemma_.lower()) != "statement":
+        return False
+    if any(c.dep_ in {"nsubj", "nsubjpass"} for c in tok.children) or is_negated(head):
+        return False  # "Speaking to reporters, she did not blame ...": the speaking is what is left
+    for prep in (c for c in tok.children if c.dep_ == "prep"):
+        pobj = pobj_of(prep)
+        if pobj is not None and pobj.lemma_.lower() in ctx.words["press_audience_nouns"]:
+            return True
+    return not any(
+        (p := pobj_of(prep)) is not None
+        and (p.lemma_.lower() in ctx.lex.audience_nouns or p.ent_type_ in {"ORG", "EVENT"})
+        for prep in tok.children
+        if prep.dep_ == "prep" and prep.lower_ in ctx.words["speech_audience_preps"]
+    )

@@ -28,6 +28,19 @@ def _names_something(tok: Token) -> bool:
     )
 
 
+def _receives_person(ctx: ArticleContext, tok: Token) -> bool:
+    """The one welcomed is a person (object, or passive subject), not a decision or a move."""
+    passive = any(c.dep_ == "auxpass" for c in tok.children)
+    for c in tok.children:
+        if c.dep_ == "dobj" or (passive and c.dep_ == "nsubjpass"):
+            return (
+                c.ent_type_ == "PERSON"
+                or c.lower_ in {"him", "her", "them", "he", "she", "they"}
+                or c.lemma_.lower() in ctx.lex.person_titles
+            )
+    return False
+
+
 @register_family("statement")
 def statement(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate | None:
     lex = ctx.lex
@@ -36,6 +49,8 @@ def statement(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candid
         return None  # "..., citing activists": the source of a report, not an act
     if tok.dep_ in {"xcomp", "pcomp"} and tok.head.lemma_.lower() in w["cessation_heads"]:
         return None  # "does not force Iran to stop threatening Israel"
+    if lemma in w["reception_verbs"] and _receives_person(ctx, tok):
+        return None  # "welcomed the premier at the airport", "was welcomed by the president": a reception
     stance = lex.stance.get(lemma, "other")
     if (
         lemma in lex.clause_required
