@@ -88,8 +88,18 @@ def location_for(ctx: ArticleContext, c: Candidate) -> Place | None:
     for k in c.keys:
         # "his speech in Warsaw, where he called for ...": the relative "where" names the place
         if k.dep_ == "relcl" and any(ch.dep_ == "advmod" and ch.lower_ == "where" for ch in k.children):
-            found = place_deep(ctx, k.head)
-            if found and found[1]:
+            head = k.head  # "in Warsaw, where he ...", "his speech in Warsaw, where he ..."
+            found = place(ctx, head)
+            if not (found and found[1]) and head.lemma_.lower() in w["event_frame_nouns"]:
+                found = next(
+                    (
+                        f
+                        for t in head.children
+                        if t.dep_ == "prep" and t.lower_ in {"in", "at"} and (f := country_place_of(ctx, t))
+                    ),
+                    None,
+                )
+            if found and found[1]:  # "a council, where she ..." places nothing
                 return found
     chain = set()
     for k in c.keys:

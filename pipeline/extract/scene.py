@@ -719,7 +719,10 @@ class ArticleScene:
             found_place = self.place_for(act, occasion, date, place_of)
             if found_place is not None:
                 place, place_basis = found_place
-        self.note(act, date, date_basis, place, place_basis)
+        # a series' summit named in passing ("in the wake of the G7 summit") places its own act only:
+        # its participants' later acts are not held there
+        hosted_here = hosted is not None and place == (hosted.city, hosted.country)
+        self.note(act, date, date_basis, None if hosted_here else place, place_basis)
         return date, date_basis, place, place_basis
 
 
