@@ -104,3 +104,24 @@ def test_a_package_worth_an_amount_stays_a_pledge():
     assert ("pledge", 2e9) in events(
         "Japan would prepare a support package worth more than $2 billion, the premier said."
     )
+
+
+def test_talks_a_remark_describes_are_its_topic():
+    text = 'Speaking during her flight to Rome, Prime Minister Ana Costa described her talks with Chancellor Olaf Scholz as "extremely positive".'
+    assert types(text) == ["statement"]
+    # the talks reported as the act itself stay
+    assert "summit" in types("Prime Minister Ana Costa held talks with President Luis Prado in Lisbon.")
+
+
+def test_an_envoys_talks_with_leaders_are_a_meeting():
+    text = "An official said Secretary of State Antony Blinken's talks with Prime Minister Ana Costa and President Luis Prado would be substantive."
+    assert "meeting" in types(text) and "summit" not in types(text)
+    assert "summit" in types("Prime Minister Ana Costa said her talks with President Luis Prado would be substantive.")
+
+
+def test_speaking_with_each_other_is_talks():
+    assert types("Prime Minister Ana Costa spoke with Turkey's Recep Tayyip Erdogan for the first time in years.") == [
+        "meeting"
+    ]
+    assert types("Putin and Macron spoke after the election in November.") == ["meeting"]
+    assert types("The officials spoke at length before the vote.") == []

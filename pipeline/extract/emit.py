@@ -42,7 +42,7 @@ def emit(
             return  # a newspaper's or a reporter's own words are reporting, not a party's act (GUIDELINES)
         if c.actor and name_key(c.actor[0].name) in ctx.press_names:
             return  # "he said", of a reporter named before
-    if c.etype in {"summit", "meeting"} and is_leaders_meeting(ctx, c):
+    if c.etype in {"summit", "meeting"} and is_leaders_meeting(ctx, c) and not _envoy_among_leaders(ctx, c):
         c.etype = "summit"
     tense = tense_of(c.keys[0], ctx.lex)
     if is_upcoming(c.trigger):
@@ -139,6 +139,13 @@ def emit(
             frozenset(e.country for e in [*c.actor, *(p for p, _ in c.participants)] if e.country),
         )
     )
+
+
+def _envoy_among_leaders(ctx: ArticleContext, c: Candidate) -> bool:
+    """A minister or envoy holding talks with leaders ("the secretary's talks with the prime
+    minister and the president") holds a meeting: a summit is the leaders' own."""
+    actor = c.actor[0]
+    return actor.kind == "person" and not any(m.entity == actor and m.leader for m in ctx.entities.mentions)
 
 
 def quoted_span(ctx: ArticleContext, s_index: int, sent: Span) -> Span:

@@ -11,6 +11,7 @@ from pipeline.extract.entities import SPEAKER_PRONOUNS
 from pipeline.extract.records import Candidate
 from pipeline.extract.syntax import (
     agent_token,
+    is_definite,
     is_negated,
     is_speculative,
     negated_above,
@@ -48,6 +49,14 @@ def is_backreference(ctx: ArticleContext, c: Candidate) -> bool:
     tok = c.trigger
     if any(ch.dep_ in {"det", "predet", "amod"} and ch.lower_ in dets and ch.i < tok.i for ch in tok.children):
         return True
+    if (
+        c.etype in ctx.words["occasion_types"]
+        and tok.dep_ == "dobj"
+        and ctx.lex.verb_type.get(tok.head.lemma_.lower()) == "statement"
+        and tok.head.lemma_.lower() not in ctx.lex.pledge_announcers
+        and is_definite(tok, ctx.words["definite_determiners"])
+    ):
+        return True  # "described his talks with X as positive": the remark is the act, the talks its topic
     if c.etype != "meeting" or not any(ch.dep_ == "det" and ch.lower_ == "the" for ch in tok.children):
         return False  # a possessor ("their talks in Vienna") may well introduce the talks
     if any(ch.dep_ == "prep" and ch.lower_ in ctx.words["meeting_preps"] for ch in tok.children):

@@ -27,9 +27,25 @@ def speech(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate
             return Candidate("speech", tok, [tok])
     if lemma == "speak" and _with_party(ctx, tok):
         return Candidate("meeting", tok, [tok], variant="talks")  # "spoke with President X": talks
+    if lemma == "speak" and _spoke_together(ctx, tok):
+        return Candidate("meeting", tok, [tok], variant="talks")  # "X spoke with Y", "X and Y spoke"
     if lemma == "speak" and not _says_something(ctx, tok):
-        return None  # "Obama spoke two days after ...", "avoided speaking to the press": nothing reported
+        return None  # "Obama spoke two days after ...", "a secretary has to speak clearly": nothing reported
     return Candidate("statement", tok, [tok], stance="other") if lemma == "speak" else None
+
+
+def _spoke_together(ctx: ArticleContext, tok: Token) -> bool:
+    """Two sides speaking with each other and nothing said reported: "spoke with Turkey's Erdogan
+    for the first time", "Putin and Trump spoke after the election" (not "spoke with reporters")."""
+    if any(c.dep_ in {"ccomp", "parataxis", "dobj"} for c in tok.children) or ctx.has_quote(ctx.sent(tok)):
+        return False
+    press = ctx.words["press_audience_nouns"]
+    for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ in ctx.words["meeting_preps"]):
+        pobj = pobj_of(prep)
+        if pobj is not None and pobj.lemma_.lower() not in press and (pobj.pos_ == "PROPN" or pobj.ent_type_):
+            return True
+    subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+    return subj is not None and subj.pos_ == "PROPN" and any(c.dep_ == "conj" for c in subj.children)
 
 
 def _says_something(ctx: ArticleContext, tok: Token) -> bool:
