@@ -6,6 +6,7 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from pipeline.extract import resolvers
+from pipeline.extract.agents import borrowed_agent, event_owner
 from pipeline.extract.context import ArticleContext
 from pipeline.extract.records import Candidate
 from pipeline.extract.resolvers import Resolved
@@ -47,6 +48,7 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
             # "Romney was criticised for ...": the subject is the target, the critic is unnamed
             c.actor_text = "__generic__"
             return
+    actor_tok = event_owner(ctx, actor_tok)  # "his tour has included a summit": he acts
     if actor_tok is not None:
         if actor_tok.lemma_.lower() in lex.generic_sources and c.etype in {"statement", "pledge"}:
             c.actor = []
@@ -242,9 +244,9 @@ def animate(ctx: ArticleContext, tok: Token) -> bool:
     if tok.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"}:
         return True
     if tok.lower_ in ctx.words["inanimate_pronouns"]:
-        return False
+        return borrowed_agent(ctx, tok, animate)  # "officials said they will meet"
     lemma = tok.lemma_.lower()
-    return lemma in ctx.lex.animate_nouns or lemma in ctx.lex.person_titles
+    return lemma in ctx.lex.animate_nouns or lemma in ctx.lex.person_titles or borrowed_agent(ctx, tok, animate)
 
 
 def parties_of(ctx: ArticleContext, child: Token, c: Candidate, role: str) -> list[Party]:

@@ -7,10 +7,24 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from pipeline.extract.lexicon import Lexicon
+from pipeline.extract.lexicon import Lexicon, load_lexicon
 
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
-CLIMB = {"xcomp", "advcl", "conj", "pcomp", "prep", "acl", "ccomp", "dep", "pobj", "dobj", "attr", "oprd", "appos"}
+CLIMB = {
+    "xcomp",
+    "advcl",
+    "conj",
+    "pcomp",
+    "prep",
+    "acl",
+    "ccomp",
+    "dep",
+    "pobj",
+    "dobj",
+    "attr",
+    "oprd",
+    "appos",
+}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "across", "around", "on"}
 
 
@@ -62,6 +76,9 @@ def agent_token(verb: Token) -> Token | None:
             return v.head
         if v.dep_ in CLIMB and v.head is not v:
             v = v.head
+            continue
+        if v.dep_ == "acomp" and v.lemma_.lower() in load_lexicon().words["schedule_adjectives"]:
+            v = v.head  # "the minister is due to address ...": the subject of "is"
             continue
         return None
     return None

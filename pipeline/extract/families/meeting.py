@@ -28,7 +28,12 @@ def meeting(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidat
         if has_with and any(c.dep_ == "auxpass" for c in children):
             return None  # "was met with protests", "to be met with walls": a reaction, not talks
         subj = next((c for c in children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-        plural = subj is not None and (subj.tag_ in {"NNS", "NNPS"} or any(c.dep_ == "conj" for c in subj.children))
+        plural = subj is not None and (
+            subj.tag_ in {"NNS", "NNPS"}
+            or any(c.dep_ == "conj" for c in subj.children)
+            or subj.lower_ in w["plural_subjects"]  # "they will meet", "the two met"
+            or subj.lemma_.lower() in w["body_nouns"]  # "the council will meet": a body meets as one
+        )
         if obj is None and not has_with and not plural and tok.dep_ not in {"xcomp", "advcl", "pcomp"}:
             return None
         if obj is not None and not (

@@ -17,7 +17,18 @@ def call(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate |
         return Candidate("statement", tok, [tok], stance="appeal")
     if lemma == "call" and _names_something(tok):
         return Candidate("statement", tok, [tok], stance="other")  # "called the move an outrage"
+    if lemma in ctx.words["request_object_verbs"] and _asks_someone_to_act(tok):
+        return Candidate("statement", tok, [tok], stance="appeal")  # "asked the parliament to delay the vote"
     return None
+
+
+def _asks_someone_to_act(tok: Token) -> bool:
+    """ "asked X to do Y": an object and a to-infinitive after it (not "asked about", "asked for")."""
+    obj = next((c for c in tok.children if c.dep_ == "dobj"), None)
+    return obj is not None and any(
+        c.dep_ in {"xcomp", "ccomp"} and c.i > obj.i and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children)
+        for c in tok.children
+    )
 
 
 def _names_something(tok: Token) -> bool:
