@@ -461,6 +461,9 @@ class Gazetteer:
             found = self._person_by_name(toks[i:], on)
             if found:
                 return found
+        found = self._person_without_middle(toks, on)
+        if found:
+            return found
         for i in range(len(toks) - 1, -1, -1):
             surname = toks[i:]
             if len(surname) > 3:
@@ -469,6 +472,19 @@ class Gazetteer:
                 continue
             context = self._country_in(toks[:i]) if i else None
             found = self._person_by_surname(surname, on, context)
+            if found:
+                return found
+        return None
+
+    def _person_without_middle(self, toks: list[str], on: dt.date | None) -> Entity | None:
+        """A known full name written with a middle name or initial ("Barack H. Obama", "Vladimir
+        Vladimirovich Putin", "President Joseph R. Biden"): the first and last name of a run of
+        capitalised words, titles before it dropped, at most two middle words."""
+        for i in range(len(toks) - 2):
+            name = toks[i:]
+            if not 3 <= len(name) <= 4 or not all(t[:1].isupper() for t in name):
+                continue
+            found = self._person_by_name([name[0], name[-1]], on)
             if found:
                 return found
         return None

@@ -137,3 +137,66 @@ def test_a_story_country_goes_to_domestic_actors_named_without_one():
     )
     events = [e for e in statements(run(text, dt.date(2019, 6, 12))) if "Lawmakers" in e["evidence_text"]]
     assert events and events[0]["actor_country"] == "USA"
+
+
+@pytest.mark.parametrize(
+    ("name", "on", "expected"),
+    [
+        ("Barack Hussein Obama", dt.date(2012, 3, 1), "Barack Obama"),  # a middle name
+        ("Steven T. Mnuchin", dt.date(2018, 3, 1), "Steven Mnuchin"),  # a middle initial
+        ("President Tsakhiagiin Elbegdorj", dt.date(2015, 3, 1), "Tsakhiagiin Elbegdorj"),
+        ("Boris Q. Johnson", dt.date(2020, 3, 1), "Boris Johnson"),  # a surname two people share
+    ],
+)
+def test_a_known_office_holder_is_found_with_a_middle_name_or_initial(name, on, expected):
+    found = gazetteer.lookup(name, on, "PERSON")
+    assert found is not None and found.name == expected and found.country
+
+
+def test_a_middle_name_does_not_join_two_unknown_names_to_a_known_one():
+    assert gazetteer.lookup("Paul Zorvan Hendry", dt.date(2015, 3, 1), "PERSON") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "on", "country"),
+    [
+        ("Josh Earnest", dt.date(2015, 4, 1), "USA"),
+        ("Robert Lighthizer", dt.date(2019, 4, 1), "USA"),
+        ("Liu He", dt.date(2019, 4, 1), "CHN"),
+        ("Riyad Mansour", dt.date(2018, 5, 1), "PSE"),
+        ("Fidel Castro", dt.date(2000, 5, 1), "CUB"),
+        ("Juan Manuel Santos", dt.date(2016, 5, 1), "COL"),
+        ("Enda Kenny", dt.date(2014, 5, 1), "IRL"),
+    ],
+)
+def test_office_holders_of_the_2010s_have_a_country(name, on, country):
+    found = gazetteer.lookup(name, on, "PERSON")
+    assert found is not None and found.country == country
+
+
+def test_the_office_of_a_country_named_after_it_is_a_party():
+    events = run("The Dutch foreign minister held talks with the president of Indonesia on Monday.")
+    meeting = [e for e in events if e["event_type"] == "meeting"]
+    assert meeting and "IDN" in countries(meeting[0])
+
+
+def test_a_president_elect_is_a_party_but_not_the_incumbent():
+    events = run("Prime Minister Marta Kovic will meet with Ukraine's president-elect on Friday.")
+    meeting = [e for e in events if e["event_type"] in {"meeting", "summit"}]
+    assert meeting and "UKR" in countries(meeting[0])
+    names = {p["name"] for p in meeting[0]["participants"]}
+    assert "Volodymyr Zelensky" not in names
+
+
+def test_a_remark_a_dozen_sentences_after_the_talks_still_has_the_counterpart():
+    filler = " ".join(
+        f"The delegation toured factory number {n} near the harbour in the afternoon." for n in range(1, 12)
+    )
+    text = (
+        "Japanese Prime Minister Shinzo Abe met Indian Prime Minister Narendra Modi in Tokyo on Monday. "
+        + filler
+        + " “We are building something lasting,” Abe said."
+    )
+    events = run(text, dt.date(2018, 10, 30))
+    remark = [e for e in statements(events) if "lasting" in e["evidence_text"]]
+    assert remark and countries(remark[0]) == {"JPN", "IND"}

@@ -144,3 +144,72 @@ def test_dateline_parser_reads_multi_city_region_and_below_a_caption():
 def test_basis_columns_are_in_the_schema():
     names = {c.name for c in EVENTS.columns}
     assert {"event_date_basis", "location_basis"} <= names
+
+
+def test_a_lead_weekday_after_the_stored_date_moves_the_story_day_on():
+    # stored Monday 2021-03-15; the lead's "said Tuesday" is the next day, not six days back
+    events = run(
+        "Chile said Tuesday it will reopen its border with Peru. The Chilean interior ministry said the decision was final.",
+        published=dt.date(2021, 3, 15),
+    )
+    lead = find(events, "statement", "said Tuesday")
+    assert lead["event_date"] == dt.date(2021, 3, 16)
+    later = find(events, "statement", "decision was final")
+    assert later["event_date"] == dt.date(2021, 3, 16)
+    # "last Tuesday" stays in the past
+    events = run("Chile said last Tuesday it will reopen its border.", published=dt.date(2021, 3, 15))
+    assert find(events, "statement", "last Tuesday")["event_date"] == dt.date(2021, 3, 9)
+
+
+def test_an_occasion_placed_by_a_later_relative_clause_or_a_lead_remark_sets_the_scene():
+    events = run(
+        "The Chilean president met with a group of pilgrims from Peru on Saturday, telling them to be patient. "
+        "The pilgrims had travelled for two weeks. During the meeting, which took place in the Vatican's "
+        "Apostolic Palace, the Chilean president gave them a gift. The Chilean president said patience is a virtue."
+    )
+    said = find(events, "statement", "patience is a virtue")
+    assert (said["location_country"], said["location_basis"]) == ("VAT", "scene")
+    events = run(
+        "The Chilean foreign minister and the United Nations nuclear agency said on Saturday that Peru had met its pledges. "
+        "“Peru has done what it promised,” the Chilean foreign minister said in Vienna."
+    )
+    lead = find(events, "statement", "had met its pledges")
+    assert lead["location_country"] == "AUT"
+
+
+def test_a_summit_of_a_series_takes_its_host_and_an_upcoming_one_is_planned():
+    events = run(
+        "Officials are worried about what the Chilean president will say when the two leaders meet at the upcoming G-20 summit.",
+        published=dt.date(2017, 6, 28),
+    )
+    summit = [e for e in events if e["event_type"] in {"summit", "meeting"}]
+    assert summit and all(e["location_country"] == "DEU" and e["status"] == "planned" for e in summit)
+    assert all(e["event_date"] == dt.date(2017, 7, 7) for e in summit)
+    events = run(
+        "Peru's president met the Chilean president at the APEC summit on Monday.", published=dt.date(2014, 11, 12)
+    )
+    assert find(events, "summit", "APEC summit")["location_country"] == "CHN"
+
+
+def test_slated_to_meet_is_planned_and_a_region_lies_in_its_country():
+    events = run("On Wednesday, the Chilean president is slated to meet with the Peruvian president.")
+    assert find(events, "summit", "slated to meet")["status"] == "planned"
+    events = run("The Chilean foreign minister met with business leaders in South Florida on Monday.")
+    assert find(events, "meeting", "South Florida")["location_country"] == "USA"
+
+
+def test_an_occasion_told_as_earlier_does_not_become_the_scene_under_way():
+    text = (
+        "The Chilean president arrived in Lima on Tuesday following his speech in Bogota, where he called for "
+        "open markets. “Trade lifts us all,” the Chilean president said during his speech in Colombia. "
+        "The Chilean president then had dinner with the Peruvian president."
+    )
+    expected = {("statement", "called for"): "COL", ("summit", "had dinner"): "PER"}
+    events = run(text)
+    got = {key: find(events, *key)["location_country"] for key in expected}
+    assert got == expected
+
+
+def test_an_address_to_a_legislature_is_given_at_its_seat():
+    events = run("The Kremlin said on Tuesday it saw nothing new in the president's address to Congress.")
+    assert find(events, "speech", "address to Congress")["location_country"] == "USA"

@@ -16,7 +16,7 @@ from pipeline.extract.components import QUOTES
 from pipeline.extract.entities import DocEntities
 from pipeline.extract.lexicon import Lexicon
 from pipeline.extract.records import Emitted
-from pipeline.extract.scene import ArticleScene, reattach_reporting_dates
+from pipeline.extract.scene import ArticleScene, reattach_reporting_dates, story_day
 from pipeline.offsets import OffsetMap
 
 
@@ -50,6 +50,7 @@ class ArticleContext:
     def build(cls, doc: Doc, record: dict, omap: OffsetMap, lex: Lexicon, version: str) -> ArticleContext:
         published = record_date(record["published_date"])
         reattach_reporting_dates(doc)
+        published = story_day(doc, published, 2)
         entities = DocEntities.build(doc, published, lex)
         quote_spans = [(s.start, s.end) for s in doc.spans.get(QUOTES, [])]
         entities.quote_spans = quote_spans

@@ -19,6 +19,7 @@ from pipeline.extract.scene import (
     act_of,
     audience_place,
     is_leaders_meeting,
+    is_upcoming,
     recent_pledge_recipients,
     same_actor_context,
 )
@@ -44,6 +45,8 @@ def emit(
     if c.etype in {"summit", "meeting"} and is_leaders_meeting(ctx, c) and not _envoy_among_leaders(ctx, c):
         c.etype = "summit"
     tense = tense_of(c.keys[0], ctx.lex)
+    if is_upcoming(c.trigger):
+        tense = "future"  # "the upcoming G-20 summit": still to come, whatever the clause's tense
     date = date_for(ctx, c, dates, clause_only=True)
     date_basis = "sentence" if date is not None else None
     if date is None and frame is not None and frame.date is not None:

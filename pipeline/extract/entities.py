@@ -91,7 +91,9 @@ class DocEntities:
             if mention.entity.kind == "person":
                 persons.append(mention)
         for tok in doc:
-            if tok.pos_ == "NOUN" and tok.lemma_.lower() in lex.person_titles and tok.i not in self._by_token:
+            if tok.i in self._by_token:
+                continue
+            if (tok.pos_ == "NOUN" and tok.lemma_.lower() in lex.person_titles) or _elect_title(tok, lex):
                 mention = self._titled_mention(tok)
                 if mention is not None:
                     self.mentions.append(mention)
@@ -262,15 +264,27 @@ class DocEntities:
 
     def _titled_mention(self, tok: Token) -> Mention | None:
         """A description that names a person by office: "South Korea's president", "the Russian leader"."""
-        title = tok.lemma_.lower()
+        elect = _elect_title(tok, self.lex)
+        title = elect or tok.lemma_.lower()
         country = None
         for child in tok.children:
             if child.dep_ in {"poss", "amod", "compound", "nmod"}:
                 country = self._country_of_token(child)
                 if country:
                     break
+            elif child.dep_ == "prep" and child.lower_ == "of" and country is None:
+                # "the president of Indonesia": the country the office is of
+                obj = next((g for g in child.children if g.dep_ == "pobj"), None)
+                if obj is not None and obj.ent_type_ == "GPE":
+                    found = self._by_token.get(obj.i)
+                    code = found.entity.country if found and found.entity.kind == "country" else None
+                    country = code or resolvers.country_of(obj.text)
         if country is None:
             return None
+        if elect:
+            # "Ukraine's president-elect" is not the office holder of the day
+            name = f"{title.capitalize()}-elect of {country}"
+            return Mention(tok.i, Resolved(name, country, "person"), False, frozenset({title}))
         if any(c.ent_type_ == "PERSON" for c in tok.children if c.dep_ in {"appos", "compound", "flat"}):
             return None
         role = ROLE_OF_TITLE.get(title, title)
@@ -470,6 +484,16 @@ class DocEntities:
             if m.entity.kind == "country" and m.entity.name.lower().startswith(word):
                 return [m.entity]
         return []
+
+
+def _elect_title(tok: Token, lex: Lexicon) -> str | None:
+    """The office of a "president-elect" / "prime minister-elect" phrase headed by "elect"."""
+    if tok.lower_ != "elect":
+        return None
+    for child in tok.children:
+        if child.dep_ == "compound" and child.lemma_.lower() in lex.person_titles:
+            return child.lemma_.lower()
+    return None
 
 
 def _name_parts(name: str) -> list[str]:

@@ -12,7 +12,7 @@ from pipeline.extract import resolvers
 from pipeline.extract.context import ArticleContext
 from pipeline.extract.entities import clean_name
 from pipeline.extract.records import Candidate
-from pipeline.extract.scene import gazetteer_place, is_foreign_mission
+from pipeline.extract.scene import gazetteer_place, is_foreign_mission, region_country
 from pipeline.extract.syntax import pobj_of
 
 Place = tuple[str, str | None]
@@ -46,7 +46,7 @@ def place(ctx: ArticleContext, tok: Token) -> Place | None:
         return None  # "at the UN": an organisation is not a place
     country = resolvers.place_country(name)
     if country is None and ent.label_ in {"GPE", "LOC"}:
-        country = resolvers.country_of(name)
+        country = resolvers.country_of(name) or region_country(name)
     if country is None and ent.label_ == "ORG":
         return None
     if country is None and name.lower() in ctx.words["compass_words"]:
@@ -85,6 +85,22 @@ def location_for(ctx: ArticleContext, c: Candidate) -> Place | None:
     if c.etype == "visit":
         return c.destination
     w = ctx.words
+    for k in c.keys:
+        # "his speech in Warsaw, where he called for ...": the relative "where" names the place
+        if k.dep_ == "relcl" and any(ch.dep_ == "advmod" and ch.lower_ == "where" for ch in k.children):
+            head = k.head  # "in Warsaw, where he ...", "his speech in Warsaw, where he ..."
+            found = place(ctx, head)
+            if not (found and found[1]) and head.lemma_.lower() in w["event_frame_nouns"]:
+                found = next(
+                    (
+                        f
+                        for t in head.children
+                        if t.dep_ == "prep" and t.lower_ in {"in", "at"} and (f := country_place_of(ctx, t))
+                    ),
+                    None,
+                )
+            if found and found[1]:  # "a council, where she ..." places nothing
+                return found
     chain = set()
     for k in c.keys:
         chain.add(k.i)

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 RULES_FILE = Path(__file__).resolve().parent / "rules" / "scene.json"
 SEATS_FILE = resolvers.DATA_DIR / "institution_seats.csv"
+SUMMITS_FILE = resolvers.DATA_DIR / "summit_hosts.csv"
 
 PHYSICAL_TYPES = frozenset({"summit", "meeting", "speech", "visit"})
 Place = tuple[str, str | None]  # (name, ISO alpha-3 country)
@@ -74,6 +75,8 @@ class SceneRules:
     occasion_preps: frozenset[str]  # "during his speech", "after the meeting": the act names its occasion
     occasion_types: dict[str, str]  # the nouns that name an occasion, and its event type
     frame_verbs: frozenset[str]  # "Speaking at the White House, X said": the frame is the act's
+    region_prefixes: frozenset[str]  # "South Florida", "eastern Ukraine": a region of the place named after
+    setting_verbs: frozenset[str]  # "Kerry said in Vienna" in the lead: where the news is
 
 
 @lru_cache(maxsize=1)
@@ -98,6 +101,8 @@ def scene_rules(path: str | None = None) -> SceneRules:
         occasion_preps=frozenset(raw["occasion_preps"]),
         occasion_types=dict(raw["occasion_types"]),
         frame_verbs=frozenset(raw["frame_verbs"]),
+        region_prefixes=frozenset(raw["region_prefixes"]),
+        setting_verbs=frozenset(raw["setting_verbs"]),
     )
 
 
@@ -165,6 +170,16 @@ def dateline_place(text: str | None) -> Place | None:
     return (name, country) if country else None
 
 
+def region_country(name: str) -> str | None:
+    """ "South Florida", "eastern Ukraine", "Northern Syria": a region named by a compass word before
+    a place lies in that place's country."""
+    head, _, rest = name.strip().partition(" ")
+    if head.lower() not in scene_rules().region_prefixes or not rest.strip():
+        return None
+    rest = rest.strip()
+    return resolvers.place_country(rest) or resolvers.country_of(rest)
+
+
 def is_foreign_mission(name: str) -> bool:
     """ "the U.S. Embassy", "Russia's consulate": a mission stands in its host country, not in the
     country that names it."""
@@ -183,6 +198,37 @@ def gazetteer_place(ent: Span) -> Place | None:
         return None
     country = resolvers.place_country(name)
     return (name, country) if country else None
+
+
+# ---- the day the story was written ----------------------------------------------------------------
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def story_day(doc: Doc, published: dt.date, lead_sentences: int = 1) -> dt.date:
+    """The day the story was written, against which its relative dates resolve. A lead reports the
+    latest news: "North Korea said Tuesday ..." in the lead of a story dated Monday is the next day
+    (the stored date lags the newsroom's local day by a time zone or a filing delay), not six days
+    back. A past-tense act of the lead named by the weekday after the stored date moves the story day
+    one day on; "last Tuesday", a modified weekday or any other weekday leaves it."""
+    following = WEEKDAY_NAMES[(published.weekday() + 1) % 7]
+    for k, sent in enumerate(doc.sents):
+        if k >= lead_sentences:
+            break
+        for tok in sent:
+            if tok.lower_ != following or tok.ent_type_ != "DATE":
+                continue
+            if any(
+                t.lower_ in {"last", "next", "this", "every", "each", "until", "by"}
+                for t in tok.subtree
+                if t.i != tok.i
+            ):
+                continue
+            if tok.i > 0 and doc[tok.i - 1].lower_ in {"last", "next", "this", "until", "by", "since", "every"}:
+                continue
+            verb = next((a for a in tok.ancestors if a.pos_ in {"VERB", "AUX"}), None)
+            if verb is not None and verb.tag_ == "VBD":
+                return published + dt.timedelta(days=1)
+    return published
 
 
 # ---- the parse, read as a reader reads it ---------------------------------------------------------
@@ -231,6 +277,13 @@ def _marks_venue(t: Token, keys: set[int], rules: SceneRules) -> bool:
         or (t.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in rules.occasion_nouns)
         or (t.dep_ in {"dobj", "dative"} and head.lemma_.lower() in rules.venue_verbs)
         or (t.dep_ in {"compound", "nmod"} and head.i in keys)
+        # "his address to Congress": a speech is given before its audience
+        or (
+            t.dep_ == "pobj"
+            and head.lower_ == "to"
+            and head.head.i in keys
+            and rules.occasion_types.get(head.head.lemma_.lower()) == "speech"
+        )
     )
 
 
@@ -280,6 +333,86 @@ def institution_place(sent: Span, keys: set[int]) -> Place | None:
     return None
 
 
+# ---- summits of a series and their hosts -------------------------------------------------------------
+@dataclass(frozen=True)
+class Hosted:
+    series: str
+    start: dt.date
+    city: str
+    country: str
+
+
+@lru_cache(maxsize=1)
+def summit_table(path: str | None = None) -> tuple[re.Pattern[str], dict[str, str], dict[str, list[Hosted]]]:
+    """summit_hosts.csv: the aliases of each series ("G-20", "Group of 20") and its summits by date."""
+    alias_series: dict[str, str] = {}
+    by_series: dict[str, list[Hosted]] = {}
+    with Path(path or SUMMITS_FILE).open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            for alias in row["aliases"].split("|"):
+                alias_series[alias.strip().lower()] = row["series"]
+            hosted = Hosted(row["series"], dt.date.fromisoformat(row["start"]), row["city"], row["country"])
+            by_series.setdefault(row["series"], []).append(hosted)
+    alternatives = "|".join(re.escape(a) for a in sorted(alias_series, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE), alias_series, by_series
+
+
+SUMMIT_REACH_DAYS = 200  # a series' summit this far from the story is not the one it reports
+
+
+def hosted_summit(name: str, published: dt.date, ahead: bool) -> Hosted | None:
+    """The summit of a series a story names ("the upcoming G-20 summit"): the one of the year the
+    name gives ("the 2018 G-7 summit"), else the nearest to the publication date, the next one for a
+    summit still to come, the latest one held for a summit told in the past."""
+    pattern, alias_series, by_series = summit_table()
+    m = pattern.search(name)
+    if m is None:
+        return None
+    summits = by_series[alias_series[m.group(0).lower()]]
+    year = re.search(r"\b(19|20)\d\d\b", name)
+    if year:
+        same = [h for h in summits if h.start.year == int(year.group(0))]
+        return same[0] if len(same) == 1 else None
+    slack = dt.timedelta(days=3)
+    if ahead:
+        options = [h for h in summits if h.start >= published - slack]
+        best = min(options, key=lambda h: h.start, default=None)
+    else:
+        options = [h for h in summits if h.start <= published + slack]
+        best = max(options, key=lambda h: h.start, default=None)
+    if best is None or abs((best.start - published).days) > SUMMIT_REACH_DAYS:
+        return None
+    return best
+
+
+def series_summit(act: Act, published: dt.date, rules: SceneRules) -> Hosted | None:
+    """A summit of a series that the act is, or is done at ("met at the G-20 summit", "the upcoming
+    APEC summit"), takes that summit's host city (and, undated, its opening day)."""
+    doc = act.trigger.doc
+    keys = {k.i for k in act.keys}
+    nouns = [k for k in act.keys if k.lemma_.lower() == "summit"]
+    for k in act.keys:
+        for prep in (c for c in k.children if c.dep_ == "prep" and c.lower_ in {"at", "during", "on"}):
+            nouns += [p for p in prep.children if p.dep_ == "pobj" and p.lemma_.lower() == "summit"]
+    for noun in nouns:
+        left = doc[noun.left_edge.i : noun.i]
+        if any(t.i in keys for t in left):
+            continue
+        ahead = act.tense == "future" or any(t.lower_ in rules.future_modifiers for t in left)
+        hosted = hosted_summit(left.text, published, ahead)
+        if hosted is not None:
+            return hosted
+    return None
+
+
+def is_upcoming(trigger: Token) -> bool:
+    """ "the upcoming G-20 summit", "next month's talks": an occasion its own noun puts ahead."""
+    if trigger.pos_ not in {"NOUN", "PROPN"}:
+        return False
+    marks = scene_rules().future_modifiers
+    return any(t.lower_ in marks for t in trigger.lefts for t in t.subtree)
+
+
 # ---- the article's scene ---------------------------------------------------------------------------
 @dataclass
 class Occasion:
@@ -316,6 +449,7 @@ class ArticleScene:
     occasions: list[Occasion] = field(default_factory=list)
     news_day: DateValue | None = None
     setting: Occasion | None = None  # the lead's occasion: the place of the news with no dateline
+    earlier: dict[str, int] = field(default_factory=dict)  # countries of occasions told as before another
     _lead_scanned: bool = False
 
     @classmethod
@@ -333,12 +467,14 @@ class ArticleScene:
             if k >= self.rules.lead_sentences:
                 break
             for tok in sent:
-                if tok.lemma_.lower() not in self.rules.occasion_nouns or tok.pos_ != "NOUN":
+                if tok.pos_ == "VERB" and tok.lemma_.lower() in self.rules.setting_verbs and tok.tag_ == "VBD":
+                    around = list(tok.children)  # "Kerry said in Vienna": the lead's remarks were made there
+                elif tok.lemma_.lower() not in self.rules.occasion_nouns or tok.pos_ != "NOUN":
                     continue
-                if any(t.lower_ in self.rules.future_modifiers for t in tok.subtree if t.i < tok.i):
+                elif any(t.lower_ in self.rules.future_modifiers for t in tok.subtree if t.i < tok.i):
                     continue  # "next year's summit in the United States" is not where the news is
-                verb = next((a for a in tok.ancestors if a.pos_ in {"VERB", "AUX"}), None)
-                around = [*tok.children, *(verb.children if verb is not None else [])]
+                else:
+                    around = self._place_phrases(tok)
                 for prep in (c for c in around if c.dep_ == "prep" and c.lower_ in {"in", "at"}):
                     pobj = next((p for p in prep.children if p.dep_ == "pobj"), None)
                     place = place_of(pobj) if pobj is not None else None
@@ -346,6 +482,23 @@ class ArticleScene:
                         self.setting = Occasion(k, "setting", place, None, False, set(), k)
                         return self.setting
         return None
+
+    @staticmethod
+    def _place_phrases(tok: Token) -> list[Token]:
+        """Where a phrase may set an occasion noun's place: its own children ("the summit in
+        Hamburg"), its relative clause ("the meeting, which took place in the Vatican"), the nouns it
+        hangs from ("the grounds of the summit Friday in Hamburg") and the clause that names it."""
+        around = list(tok.children)
+        for c in tok.children:
+            if c.dep_ in {"relcl", "acl"}:
+                around += list(c.children)
+        for a in tok.ancestors:
+            if a.pos_ in {"VERB", "AUX"}:
+                around += list(a.children)
+                break
+            if a.pos_ in {"NOUN", "PROPN"}:
+                around += [c for c in a.children if c.i > tok.i]
+        return around
 
     # ---- what belongs to the news ------------------------------------------------------------------
     def is_background(self, act: Act) -> bool:
@@ -434,8 +587,26 @@ class ArticleScene:
             act.actor_keys | act.party_keys,
             act.s_index,
         )
+        for known in self.occasions:
+            same_day = occ.date is None or known.date is None or occ.date == known.date
+            if (
+                known.etype == occ.etype
+                and known.place[1] == place[1]
+                and known.party_keys & act.actor_keys
+                and same_day
+            ):
+                # "said during his speech in Poland" after "following his speech in Warsaw": the same
+                # occasion told again keeps its place in the story's order
+                known.last_tie = act.s_index
+                return
         trigger = act.trigger
-        if trigger.dep_ == "pobj" and trigger.head.lower_ in self.rules.earlier_preps:
+        told_before = self.earlier.get(place[1] or "")
+        if told_before is not None and told_before <= act.s_index:
+            # "arrived in Hamburg following his speech in Warsaw", later "said during his speech in
+            # Poland": that speech came before the arrival, and stays before it
+            later = [k for k, o in enumerate(self.occasions) if o.sent_index >= told_before]
+            self.occasions.insert(later[0] if later else len(self.occasions), occ)
+        elif trigger.dep_ == "pobj" and trigger.head.lower_ in self.rules.earlier_preps:
             # "arrived in Hamburg following his speech in Warsaw": the speech came first
             same = [k for k, o in enumerate(self.occasions) if o.sent_index == act.s_index]
             self.occasions.insert(same[0] if same else len(self.occasions), occ)
@@ -444,6 +615,21 @@ class ArticleScene:
         near = date is None or (date[1] == "day" and self.is_news_date(date))
         if self.setting is None and not planned and near and act.s_index < self.rules.lead_sentences:
             self.setting = occ
+
+    def note_earlier(self, sent: Span, s_index: int, place_of: Callable[[Token], Place | None]) -> None:
+        """Remember the occasions a sentence places before its own act ("following his speech in
+        Warsaw"), by country, so that a later retelling of one there does not become the latest."""
+        for tok in sent:
+            if tok.dep_ != "pobj" or tok.head.lower_ not in self.rules.earlier_preps:
+                continue
+            etype = self.rules.occasion_types.get(tok.lemma_.lower())
+            if etype is None:
+                continue
+            for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ in {"in", "at"}):
+                pobj = next((p for p in prep.children if p.dep_ == "pobj"), None)
+                place = place_of(pobj) if pobj is not None else None
+                if place and place[1]:
+                    self.earlier.setdefault(place[1], s_index)
 
     def named_occasion(self, act: Act) -> Occasion | None:
         """An occasion the act's own clause names: "said during his speech in Poland", "after the
@@ -514,10 +700,16 @@ class ArticleScene:
     ) -> tuple[DateValue | None, str | None, Place | None, str | None]:
         """Fill what the sentence left open, then remember the act for the sentences after it."""
         keys = {k.i for k in act.keys}
+        self.note_earlier(sent, act.s_index, place_of)
         if place is None:
             seat = institution_place(sent, keys)
             if seat is not None:
                 place, place_basis = seat, "institution"
+        hosted = series_summit(act, self.published, self.rules) if place is None or date is None else None
+        if hosted is not None and place is None:
+            place, place_basis = (hosted.city, hosted.country), "sentence"
+        if hosted is not None and date is None and not self.is_background(act):
+            date, date_basis = (hosted.start, "day", None), "occasion"
         occasion = self.named_occasion(act) or self.occasion_of(act) if place is None or date is None else None
         if date is None:
             found = self.date_for(act, occasion)
@@ -527,7 +719,10 @@ class ArticleScene:
             found_place = self.place_for(act, occasion, date, place_of)
             if found_place is not None:
                 place, place_basis = found_place
-        self.note(act, date, date_basis, place, place_basis)
+        # a series' summit named in passing ("in the wake of the G7 summit") places its own act only:
+        # its participants' later acts are not held there
+        hosted_here = hosted is not None and place == (hosted.city, hosted.country)
+        self.note(act, date, date_basis, None if hosted_here else place, place_basis)
         return date, date_basis, place, place_basis
 
 
@@ -670,6 +865,9 @@ def same_actor_context(ctx: ArticleContext, s_index: int, c: Candidate, tense: s
             continue
         if not (keys & e.actor_keys or (e.etype in {"summit", "meeting"} and keys & e.party_keys)):
             continue
+        told_before = ctx.scene.earlier.get(e.location[1] or "") if what == "location" and e.location else None
+        if told_before is not None and told_before <= e.sent_index:
+            continue  # a retelling of an occasion the story placed before the one under way
         if what == "date" and tense == "past" and e.date[0] > ctx.published:
             continue
         if what == "date" and tense == "future" and e.date[0] < ctx.published:

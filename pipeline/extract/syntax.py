@@ -191,9 +191,19 @@ def tense_of(tok: Token, lex: Lexicon) -> str:
         if ms & lex.future_modals:
             return "future"
         auxes = {c.lemma_.lower() for c in v.children if c.dep_ in {"aux", "auxpass"}}
+        head = v.head
+        if (
+            v.dep_ == "xcomp"
+            and head.tag_ == "VBN"
+            and head.lower_ in lex.future_heads
+            and any(
+                c.dep_ in {"aux", "auxpass"} and c.lower_ in {"is", "are", "am", "'s", "'re"} for c in head.children
+            )
+        ):
+            return "future"  # "Trump is slated to meet ..." (the small model's lemma of "slated" is "slat")
         if v.dep_ == "xcomp" and v.head.lemma_.lower() in lex.future_heads:
             if v.head.tag_ == "VBD" and v.head.lemma_.lower() != "be":
-                return "past" if v.head.lemma_.lower() not in {"plan", "schedule", "set", "due"} else "future"
+                return "past" if v.head.lemma_.lower() not in {"plan", "schedule", "set", "due", "slate"} else "future"
             return "future"
         if v.tag_ == "VBD" or "have" in auxes:
             return "past"
