@@ -188,7 +188,9 @@ def test_a_president_elect_is_a_party_but_not_the_incumbent():
     assert "Volodymyr Zelensky" not in names
 
 
-def test_a_remark_a_dozen_sentences_after_the_talks_still_has_the_counterpart():
+def test_a_remark_a_dozen_sentences_after_the_talks_no_longer_has_the_counterpart():
+    """The story has moved on: carrying a meeting's counterpart further added wrong countries
+    to stray quotes in corpus articles, so the window stays at eight sentences."""
     filler = " ".join(
         f"The delegation toured factory number {n} near the harbour in the afternoon." for n in range(1, 12)
     )
@@ -199,4 +201,4 @@ def test_a_remark_a_dozen_sentences_after_the_talks_still_has_the_counterpart():
     )
     events = run(text, dt.date(2018, 10, 30))
     remark = [e for e in statements(events) if "lasting" in e["evidence_text"]]
-    assert remark and countries(remark[0]) == {"JPN", "IND"}
+    assert remark and countries(remark[0]) == {"JPN"}

@@ -16,7 +16,7 @@ from pipeline.extract.syntax import PLACE_PREPS, agent_token, governing_verb, pa
 ROLE_BY_TYPE = {"statement": "target", "pledge": "recipient", "aid": "recipient", "speech": "target"}
 
 Party = tuple[Resolved, str]
-OCCASION_WINDOW = 15  # sentences a meeting's counterpart is carried to the remarks made at it
+OCCASION_WINDOW = 8  # sentences a meeting's counterpart is carried to the remarks made at it
 
 
 def arguments(ctx: ArticleContext, c: Candidate) -> None:
