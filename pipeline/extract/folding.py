@@ -27,7 +27,7 @@ def is_event(ctx: ArticleContext, c: Candidate) -> bool:
     if ctx.in_quote(tok):
         # acts inside a direct quote are its content ("I urge ..."), unless only the verb phrase is
         # quoted and the speaker stands outside: Xi "called on China and South Korea to ..."
-        subj = agent_token(c.keys[0])
+        subj = agent_token(c.keys[0], ctx.words["schedule_adjectives"])
         if subj is None or ctx.in_quote(subj) or subj.lower_ in SPEAKER_PRONOUNS:
             return False
     climb, adjuncts = ctx.words["negation_climb_deps"], ctx.words["negation_adjunct_preps"]

@@ -36,9 +36,9 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
             actor_tok = pobj_of(by)
         elif tok.dep_ not in {"nsubj", "nsubjpass"}:
             verb = governing_verb(tok)
-            actor_tok = agent_token(verb) if verb is not None else None
+            actor_tok = agent_token(verb, ctx.words["schedule_adjectives"]) if verb is not None else None
     else:
-        actor_tok = agent_token(c.keys[0])
+        actor_tok = agent_token(c.keys[0], ctx.words["schedule_adjectives"])
         if (
             actor_tok is not None
             and actor_tok.dep_ == "nsubjpass"

@@ -25,6 +25,7 @@ event of the same actor within a few sentences (its date and place are inherited
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 import json
@@ -77,6 +78,7 @@ class SceneRules:
     frame_verbs: frozenset[str]  # "Speaking at the White House, X said": the frame is the act's
     region_prefixes: frozenset[str]  # "South Florida", "eastern Ukraine": a region of the place named after
     setting_verbs: frozenset[str]  # "Kerry said in Vienna" in the lead: where the news is
+    weekday_modifiers: frozenset[str]  # "last Tuesday", "until Tuesday": not the lead's news day
 
 
 @lru_cache(maxsize=1)
@@ -103,6 +105,7 @@ def scene_rules(path: str | None = None) -> SceneRules:
         frame_verbs=frozenset(raw["frame_verbs"]),
         region_prefixes=frozenset(raw["region_prefixes"]),
         setting_verbs=frozenset(raw["setting_verbs"]),
+        weekday_modifiers=frozenset(raw["weekday_modifiers"]),
     )
 
 
@@ -201,29 +204,23 @@ def gazetteer_place(ent: Span) -> Place | None:
 
 
 # ---- the day the story was written ----------------------------------------------------------------
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
 def story_day(doc: Doc, published: dt.date, lead_sentences: int = 1) -> dt.date:
     """The day the story was written, against which its relative dates resolve. A lead reports the
     latest news: "North Korea said Tuesday ..." in the lead of a story dated Monday is the next day
     (the stored date lags the newsroom's local day by a time zone or a filing delay), not six days
     back. A past-tense act of the lead named by the weekday after the stored date moves the story day
     one day on; "last Tuesday", a modified weekday or any other weekday leaves it."""
-    following = WEEKDAY_NAMES[(published.weekday() + 1) % 7]
+    following = calendar.day_name[(published.weekday() + 1) % 7].lower()
+    modifiers = scene_rules().weekday_modifiers
     for k, sent in enumerate(doc.sents):
         if k >= lead_sentences:
             break
         for tok in sent:
             if tok.lower_ != following or tok.ent_type_ != "DATE":
                 continue
-            if any(
-                t.lower_ in {"last", "next", "this", "every", "each", "until", "by"}
-                for t in tok.subtree
-                if t.i != tok.i
-            ):
+            if any(t.lower_ in modifiers for t in tok.subtree if t.i != tok.i):
                 continue
-            if tok.i > 0 and doc[tok.i - 1].lower_ in {"last", "next", "this", "until", "by", "since", "every"}:
+            if tok.i > 0 and doc[tok.i - 1].lower_ in modifiers:
                 continue
             verb = next((a for a in tok.ancestors if a.pos_ in {"VERB", "AUX"}), None)
             if verb is not None and verb.tag_ == "VBD":
@@ -450,6 +447,7 @@ class ArticleScene:
     news_day: DateValue | None = None
     setting: Occasion | None = None  # the lead's occasion: the place of the news with no dateline
     earlier: dict[str, int] = field(default_factory=dict)  # countries of occasions told as before another
+    _earlier_noted: int = -1  # the last sentence read for them: each sentence is read once, not per act
     _lead_scanned: bool = False
 
     @classmethod
@@ -619,6 +617,9 @@ class ArticleScene:
     def note_earlier(self, sent: Span, s_index: int, place_of: Callable[[Token], Place | None]) -> None:
         """Remember the occasions a sentence places before its own act ("following his speech in
         Warsaw"), by country, so that a later retelling of one there does not become the latest."""
+        if s_index <= self._earlier_noted:
+            return
+        self._earlier_noted = s_index
         for tok in sent:
             if tok.dep_ != "pobj" or tok.head.lower_ not in self.rules.earlier_preps:
                 continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from pipeline.extract.lexicon import Lexicon, load_lexicon
+from pipeline.extract.lexicon import Lexicon
 
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
 CLIMB = {
@@ -56,8 +56,9 @@ def subject_of(verb: Token) -> Token | None:
     return subj
 
 
-def agent_token(verb: Token) -> Token | None:
-    """Subject of the verb, else of the clause it hangs from ("..., pledging X" -> the main subject)."""
+def agent_token(verb: Token, schedule_adjectives: frozenset[str] = frozenset()) -> Token | None:
+    """Subject of the verb, else of the clause it hangs from ("..., pledging X" -> the main subject;
+    "is due to address" -> the subject of "is" when "due" is one of `schedule_adjectives`)."""
     v = verb
     for _ in range(5):
         if v.pos_ == "NOUN" and v.dep_ == "ROOT":
@@ -77,7 +78,7 @@ def agent_token(verb: Token) -> Token | None:
         if v.dep_ in CLIMB and v.head is not v:
             v = v.head
             continue
-        if v.dep_ == "acomp" and v.lemma_.lower() in load_lexicon().words["schedule_adjectives"]:
+        if v.dep_ == "acomp" and v.lemma_.lower() in schedule_adjectives:
             v = v.head  # "the minister is due to address ...": the subject of "is"
             continue
         return None
