@@ -197,14 +197,12 @@ def tense_of(tok: Token, lex: Lexicon) -> str:
             v.dep_ == "xcomp"
             and head.tag_ == "VBN"
             and head.lower_ in lex.future_heads
-            and any(
-                c.dep_ in {"aux", "auxpass"} and c.lower_ in {"is", "are", "am", "'s", "'re"} for c in head.children
-            )
+            and any(c.dep_ in {"aux", "auxpass"} and c.lower_ in lex.words["present_be_forms"] for c in head.children)
         ):
             return "future"  # "Trump is slated to meet ..." (the small model's lemma of "slated" is "slat")
         if v.dep_ == "xcomp" and v.head.lemma_.lower() in lex.future_heads:
             if v.head.tag_ == "VBD" and v.head.lemma_.lower() != "be":
-                return "past" if v.head.lemma_.lower() not in {"plan", "schedule", "set", "due", "slate"} else "future"
+                return "future" if v.head.lemma_.lower() in lex.words["schedule_heads"] else "past"
             return "future"
         if v.tag_ == "VBD" or "have" in auxes:
             return "past"
