@@ -55,7 +55,22 @@ DATELINE = re.compile(
 # a region ("TEHRAN, Iran (AP) —", "ULAANBAATAR, Mongolia—"); looked for in the first paragraphs only
 DATELINE_LOOKAHEAD = 6
 
+# a social-media post embedded in the page: the post's text, then its signature "— Name (@handle) March 3, 2014"
+# (BBC adds "Report"); the post is quoted by the page, not written by the article, and what the article says
+# about it ("X tweeted that ...") stays. A lone picture link is the rest of an embed.
+# A paragraph longer than a post and its signature holds article text too: only the signature goes.
+MONTH_NAMES = "|".join(MONTHS)
+SIGNATURE = r"[—–-]{1,2}[ \t]*[^()\n—–]{1,80}\(@\w{1,30}\)\s*(?:" + MONTH_NAMES + r")\.? \d{1,2},? \d{4}(?:\s+Report)?"
+EMBED_MAX_CHARS = 420
+EMBED_SIGNATURE = re.compile(rf"^(?=.{{0,{EMBED_MAX_CHARS}}}$).*?{SIGNATURE}$")
+INLINE_SIGNATURE = re.compile(r"[ \t]*" + SIGNATURE + r"$")
+EMBED_LINK = re.compile(r"^(?:https?://)?pic\.twitter\.com/\w+$")
+# a link to another story inside a paragraph: "... the area. (RELATED: Police Say They Caught The Wrong Man)"
+INLINE_RELATED = re.compile(r"[ \t]*\((?:RELATED|READ MORE|SEE ALSO|WATCH)\s*:[^()\n]{3,200}\)")
+
 LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("embed", EMBED_SIGNATURE),
+    ("embed", EMBED_LINK),
     (
         "photo_credit",
         re.compile(r"^(?:Photo|Image|Picture|Credit|Photograph|Video)s?\s*(?:credit)?\s*:\s*.{1,80}$", re.I),
@@ -454,8 +469,10 @@ def find_removals(raw: str, title: str | None = None) -> tuple[list[Removal], Me
         first.text = raw[first.start : first.end].strip()
         if not first.text:
             paragraphs.pop(0)
-    for m in INLINE_CAPTION.finditer(raw):
-        removals.append(Removal(m.start(), m.end(), "caption"))
+    inline = [(m, "caption") for m in INLINE_CAPTION.finditer(raw)]
+    inline += [(m, "related") for m in INLINE_RELATED.finditer(raw)]
+    for m, kind in inline:
+        removals.append(Removal(m.start(), m.end(), kind))
         for p in paragraphs:
             if p.start < m.start() < p.end:  # judge the rest of that paragraph on its own
                 p.end = p.start + len(raw[p.start : m.start()].rstrip())
@@ -477,6 +494,7 @@ def find_removals(raw: str, title: str | None = None) -> tuple[list[Removal], Me
             removals.append(Removal(p.start, _through_newline(raw, p.end), kind))
         else:
             body_seen = body_seen or len(p.text.split()) > 25
+    mark_embed_signatures(paragraphs, removals)
     mark_highlight_bullets(raw, paragraphs, removals)
     mark_captions_before_credits(raw, paragraphs, removals)
     kept = [p for p in paragraphs if p.removed is None]
@@ -486,6 +504,14 @@ def find_removals(raw: str, title: str | None = None) -> tuple[list[Removal], Me
     for p in tail:
         removals.append(Removal(p.start, _through_newline(raw, p.end), "unrelated"))
     return removals, meta
+
+
+def mark_embed_signatures(paragraphs: list[Paragraph], removals: list[Removal]) -> None:
+    """A post's signature closing a paragraph too long to be the post alone: the signature goes, the text stays."""
+    for p in paragraphs:
+        m = INLINE_SIGNATURE.search(p.text) if p.removed is None else None
+        if m:
+            removals.append(Removal(p.start + m.start(), p.start + m.end(), "embed"))
 
 
 def mark_highlight_bullets(raw: str, paragraphs: list[Paragraph], removals: list[Removal]) -> None:

@@ -263,7 +263,7 @@ REMOVED_SEGMENTS = Table(
         Column(
             "kind",
             pa.string(),
-            "What was removed: date_header, caption, photo_credit, byline, dateline, headline, credits, boilerplate, newsletter, copyright, related, unrelated, page_furniture (a web page outside its article).",
+            "What was removed: date_header, caption, photo_credit, byline, dateline, headline, credits, boilerplate, newsletter, copyright, related, embed (a social-media post quoted by the page), unrelated, page_furniture (a web page outside its article).",
             False,
         ),
         Column("text", pa.string(), "The removed text.", False),

@@ -168,6 +168,13 @@ BODY = (
         ("credits", "This article first appeared on Example Pro at 5:05 p.m. on February 12, 2013."),
         ("boilerplate", "- Follow the Ticker on Twitter: @ExampleTicker"),
         ("boilerplate", "JUST WATCHED Grid talks in Accra Replay More Videos ... MUST WATCH Grid talks in Accra 02:42"),
+        ("embed", "Good talks in Accra today. pic.twitter.com/Ab3dE9fGh1 — Ama Mensah (@AmaMensahGH) March 3, 2014"),
+        (
+            "embed",
+            "Skip Twitter post by @AmaMensahGH Grid deal close! — Ama Mensah (@AmaMensahGH) March 3, 2014 Report",
+        ),
+        ("embed", "— Ghana Foreign Ministry (@GhanaMFA) June 28, 2019"),
+        ("embed", "pic.twitter.com/Ab3dE9fGh1"),
     ],
 )
 def test_each_furniture_kind_is_removed_and_logged(kind, junk):
@@ -184,6 +191,39 @@ def test_inline_caption_inside_a_paragraph_goes_and_the_sentence_stays():
     text, segments, _ = clean_text(f"{lead} {caption}\n\n{BODY}")
     assert kinds_of(segments) == {"caption": [caption]}
     assert lead in text and caption not in text
+
+
+def test_inline_related_link_goes_and_the_paragraph_stays():
+    lead = "The ministers agreed to link their grids by 2030, officials said."
+    link = " (RELATED: Ministers Say The Grid Deal Is Near)"
+    text, segments, _ = clean_text(f"{lead}{link}\n\n{BODY}")
+    assert kinds_of(segments) == {"related": [link]}
+    assert lead in text and "RELATED" not in text
+
+
+def test_post_signature_in_a_long_paragraph_goes_and_the_article_text_stays():
+    """A post run into the article's own paragraph: only the signature is sure to be the embed."""
+    lead = (
+        "The minister repeated the offer in a statement on Tuesday, saying Ghana would share its surplus power "
+        "with its neighbours for as long as the drought lasts and that talks on the price would start within "
+        "the month. Officials in Lagos said the offer was welcome but that the line between the two capitals "
+        "would need repairs first. The two governments have argued over the line's upkeep for years. "
+    )
+    signature = "— Ama Mensah (@AmaMensahGH) March 3, 2014"
+    text, segments, _ = clean_text(f"{lead}We will share. {signature}\n\n{BODY}")
+    assert [(s["kind"], s["text"].strip()) for s in segments] == [("embed", signature)]
+    assert lead.strip() in text and "We will share." in text
+
+
+def test_article_text_that_names_a_handle_or_a_post_stays():
+    for para in (
+        "The minister (@AmaMensahGH) wrote on Twitter on March 3, 2014 that the grid deal was close.",
+        "In a post on March 3, the ministry - which uses the handle (@GhanaMFA) - said talks would resume.",
+        "Ghana's minister tweeted a photo of the talks, pic.twitter.com links and all, the ministry said.",
+    ):
+        text, segments, _ = clean_text(f"{para}\n\n{BODY}")
+        assert segments == [], (para, segments)
+        assert para in text
 
 
 def test_story_highlights_bullets_go_and_the_lede_stays():
