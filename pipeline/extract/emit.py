@@ -72,8 +72,9 @@ def emit(
         if tied is not None:
             location, location_basis = tied.location, "scene"
     own = (date, location)  # what the text ties to this act; later sentences inherit only that
+    act = act_of(c, s_index, tense)
     date, date_basis, location, location_basis = ctx.scene.resolve(
-        act_of(c, s_index, tense), date, date_basis, location, location_basis, sent, lambda t: place_deep(ctx, t)
+        act, date, date_basis, location, location_basis, sent, lambda t: place_deep(ctx, t)
     )
     if own[1] is not None and c.etype in physical and ctx.scene.is_news_date(date):
         scene.setdefault(actor_key(c), own[1])
@@ -89,6 +90,7 @@ def emit(
         ctx.entities.note_agent(c.trigger.i, actor)
     ctx.entities.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants if p.kind == "person")]))
     record = ctx.record
+    first_row = len(ctx.rows)
     for amount in amounts:
         etype = c.etype
         variant = c.variant
@@ -124,6 +126,8 @@ def emit(
             "extractor_version": ctx.version,
         }
         ctx.rows.append(row)
+    if location is None:
+        ctx.scene.unplaced.append((act, date, range(first_row, len(ctx.rows))))
     ctx.emitted.append(
         Emitted(
             s_index,

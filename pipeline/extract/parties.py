@@ -6,12 +6,12 @@ from __future__ import annotations
 from spacy.tokens import Token
 
 from pipeline.extract import resolvers
-from pipeline.extract.agents import borrowed_agent, event_owner
+from pipeline.extract.agents import borrowed_agent, event_owner, repeated_speaker
 from pipeline.extract.context import ArticleContext
 from pipeline.extract.places import place_deep
 from pipeline.extract.records import Candidate
 from pipeline.extract.resolvers import Resolved
-from pipeline.extract.syntax import PLACE_PREPS, agent_token, governing_verb, path_up, pobj_of
+from pipeline.extract.syntax import PLACE_PREPS, agent_token, governing_verb, is_time_word, path_up, pobj_of
 
 # the role a party named on the act's own clause plays, by event type (else "counterpart")
 ROLE_BY_TYPE = {"statement": "target", "pledge": "recipient", "aid": "recipient", "speech": "target"}
@@ -31,15 +31,27 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
     if c.nominal:
         poss = next((ch for ch in tok.children if ch.dep_ == "poss"), None)
         by = next((ch for ch in tok.children if ch.dep_ in {"prep", "agent"} and ch.lower_ == "by"), None)
+        when = poss is not None and is_time_word(poss, ctx.words["time_possessors"])
+        if when:
+            poss = None  # "Tuesday's council meeting", "last week's talks": the possessor says when
         if poss is not None:
             actor_tok = poss
         elif by is not None:
             actor_tok = pobj_of(by)
+        elif (teller := relative_subject(tok, lex.light_verbs | ctx.words["relative_act_verbs"])) is not None:
+            actor_tok = teller  # "a speech the president will deliver", "the deal they signed"
         elif tok.dep_ not in {"nsubj", "nsubjpass"}:
             verb = governing_verb(tok)
-            actor_tok = agent_token(verb, ctx.words["schedule_adjectives"]) if verb is not None else None
+            actor_tok = (
+                agent_token(verb, ctx.words["schedule_adjectives"], ctx.words["owner_act_nouns"])
+                if verb is not None
+                else None
+            )
+        if actor_tok is None and when:
+            # "at Tuesday's Security Council meeting" with no agent above: the body named on it meets
+            actor_tok = next((ch for ch in tok.children if ch.dep_ == "compound" and ch.ent_type_ == "ORG"), None)
     else:
-        actor_tok = agent_token(c.keys[0], ctx.words["schedule_adjectives"])
+        actor_tok = agent_token(c.keys[0], ctx.words["schedule_adjectives"], ctx.words["owner_act_nouns"])
         if (
             actor_tok is not None
             and actor_tok.dep_ == "nsubjpass"
@@ -50,12 +62,17 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
             c.actor_text = "__generic__"
             return
     actor_tok = event_owner(ctx, actor_tok)  # "his tour has included a summit": he acts
+    if actor_tok is not None and actor_tok.lower_ == "one":
+        # "One of the opposition groups, the National Council, rejected ...": the one named
+        actor_tok = next((ch for ch in actor_tok.children if ch.dep_ == "appos"), actor_tok)
     if actor_tok is not None:
         if actor_tok.lemma_.lower() in lex.generic_sources and c.etype in {"statement", "pledge"}:
             c.actor = []
             c.actor_text = "__generic__"
             return
         c.actor = ents.resolve(actor_tok)
+        if not c.actor and (speaker := repeated_speaker(ctx, actor_tok)) is not None:
+            c.actor = ents.resolve(speaker)  # "officials told Congress ..., as they pleaded"
         c.actor_head = actor_tok
         c.animate = bool(c.actor) or animate(ctx, actor_tok)
         c.actor_text = " ".join(t.text for t in actor_tok.subtree if t.i <= actor_tok.i or t.dep_ in {"flat"})
@@ -89,6 +106,17 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
     if c.etype in {"summit", "meeting", "agreement", "visit"}:
         # the parties of a meeting are what a later "they" in the sentence points to
         ents.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants)]))
+
+
+def relative_subject(tok: Token, doers: frozenset[str]) -> Token | None:
+    """The subject of a relative clause on an event noun, not a relative pronoun: "a speech Obama
+    will deliver" (Obama), "the deal they signed"; the verb is one of `doers`, not "a summit that
+    opened Friday" or "phone calls in which an official demanded ..."."""
+    for rel in (ch for ch in tok.children if ch.dep_ == "relcl" and ch.lemma_.lower() in doers):
+        subj = next((g for g in rel.children if g.dep_ in {"nsubj", "nsubjpass"}), None)
+        if subj is not None and subj.tag_ not in {"WDT", "WP", "WP$"} and subj.dep_ == "nsubj":
+            return subj
+    return None
 
 
 def domestic_actor(ctx: ArticleContext, c: Candidate) -> None:
