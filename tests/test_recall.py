@@ -155,3 +155,18 @@ def test_charging_that_is_an_accusation():
 
 def test_discussing_a_topic_with_a_party_is_a_meeting():
     assert of_type(run("The Ghanaian president discussed a timeline with Nigerian officials in Abuja.", TUE), "meeting")
+
+
+def test_a_deal_reached_or_signed_needs_no_named_agent():
+    assert of_type(run("A ceasefire agreement was signed in Accra on Monday.", TUE), "agreement")
+    for text in (
+        "No deal was reached on Monday.",
+        "Sanctions stay until a deal is reached.",
+        "Ghana must make good on whatever deal is reached.",
+    ):
+        assert not of_type(run(text, TUE), "agreement"), text
+
+
+def test_talks_resuming_are_news_even_when_told_before():
+    text = "Ghana and Togo held talks in Lome on Monday. The talks will resume in Accra on Friday."
+    assert len(of_type(run(text, TUE), "meeting")) == 2

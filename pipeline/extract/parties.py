@@ -52,6 +52,8 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
             actor_tok = next((ch for ch in tok.children if ch.dep_ == "compound" and ch.ent_type_ == "ORG"), None)
     else:
         actor_tok = agent_token(c.keys[0], ctx.words["schedule_adjectives"], ctx.words["owner_act_nouns"])
+        if c.held and actor_tok is not None and actor_tok.dep_ == "nsubjpass":
+            actor_tok = None  # "the deal was reached": the deal is what was done, not who did it
         if (
             actor_tok is not None
             and actor_tok.dep_ == "nsubjpass"

@@ -872,6 +872,8 @@ def frame(ctx: ArticleContext, sent: Span) -> Emitted | None:
 def is_repeat(ctx: ArticleContext, c: Candidate) -> bool:
     """A nominal mention of an event already reported in this article ("At the APEC summit",
     "his U.S. trip") is the same event: it is linked (frames later sentences), not emitted again."""
+    if c.held:
+        return False  # "the negotiations will reconvene": a new session of talks told before
     repeat_dets = ctx.words["repeat_determiners"]
     def_det = any(ch.dep_ == "det" and ch.lower_ in repeat_dets for ch in c.trigger.children)
     actor_keys = {name_key(a.name) for a in c.actor}
