@@ -27,11 +27,17 @@ install: $(VENV)/.installed  ## install the locked environment into .venv
 run: install  ## the real Airflow DAG over seeds/ -> ./warehouse, then a summary
 	$(PY) -m pipeline airflow-run
 
+# Two pytest-xdist workers: much of the suite waits on subprocesses (the Airflow components, the
+# pool's workers), so the other worker's tests use the CPU meanwhile. The tests of the one
+# Airflow stack of the session run on one worker, each other module whole on one (tests/conftest.py).
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+
 test: install  ## the whole test suite
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_PARALLEL)
 
 test-fast: install  ## everything but the tests that start a real Airflow scheduler
-	$(PY) -m pytest -q -m "not airflow"
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) -m "not airflow"
 
 test-scale: install  ## CeleryExecutor + PostgreSQL + Redis on loopback, two workers
 	bash scripts/test_scale.sh

@@ -125,3 +125,15 @@ def test_speaking_with_each_other_is_talks():
     ]
     assert types("Putin and Macron spoke after the election in November.") == ["meeting"]
     assert types("The officials spoke at length before the vote.") == []
+
+
+def test_a_bare_quote_continuing_a_commentator_is_not_a_new_act():
+    text = (
+        "Maria Lopez, an analyst at a research institute in Madrid, said the talks would fail. "
+        "“Nobody in the room wants a deal,” she said. "
+        "The foreign minister of Spain said the talks would continue. "
+        "“We will keep talking,” he said."
+    )
+    said = [t for t in types(text) if t == "statement"]
+    # the analyst's first remark and both of the minister's are kept; her quote told again is not
+    assert len(said) == 3

@@ -213,3 +213,48 @@ def test_an_occasion_told_as_earlier_does_not_become_the_scene_under_way():
 def test_an_address_to_a_legislature_is_given_at_its_seat():
     events = run("The Kremlin said on Tuesday it saw nothing new in the president's address to Congress.")
     assert find(events, "speech", "address to Congress")["location_country"] == "USA"
+
+
+def test_a_trip_told_after_the_lead_places_the_travellers_and_hosts_acts_before_and_after_it():
+    text = (
+        "Chancellor Angela Merkel and Argentine President Mauricio Macri held a joint news conference on "
+        "Tuesday, promising closer trade ties. “We have a great deal to offer each other,” Merkel said. "
+        "Macri praised the European Union's trade negotiators. "
+        "A senator in Berlin criticised the talks, saying they gave away too much. "
+        "Merkel has called for a new trade deal with South America for years. "
+        "Earlier, Merkel arrived in Argentina and laid a wreath at a memorial. "
+        "“This is a new chapter,” Merkel told reporters."
+    )
+    events = run(text)
+    for key in [
+        ("summit", "joint news conference"),
+        ("statement", "great deal to offer"),
+        ("statement", "Macri praised"),
+        ("statement", "new chapter"),
+    ]:
+        assert find(events, *key)["location_country"] == "ARG", key
+    assert find(events, "statement", "great deal to offer")["location_basis"] == "scene"
+    # another actor elsewhere, and the recent past, stay where the text puts them
+    assert find(events, "statement", "senator in Berlin")["location_country"] != "ARG"
+    assert find(events, "statement", "has called")["location_country"] is None
+
+
+def test_a_trip_sets_no_scene_under_a_dateline_or_when_it_is_still_to_come():
+    text = (
+        "Chancellor Angela Merkel said on Tuesday the talks on trade were going well. "
+        "“We are close,” Merkel said. Merkel will travel to Argentina next month."
+    )
+    events = run(text)
+    assert find(events, "statement", "We are close")["location_country"] is None
+    events = run(
+        text.replace("will travel to Argentina next month", "arrived in Argentina on Tuesday"), dateline="BERLIN"
+    )
+    assert find(events, "statement", "We are close")["location_country"] == "DEU"
+    for other in [
+        "Merkel returned on Tuesday from her trip to Argentina",  # the trip is over
+        "Merkel arrived in Hamburg on Tuesday",  # a visit at home
+        "Merkel spoke to reporters before departing for Argentina on Tuesday",  # not there yet
+        "An analyst said the timing coincided with Merkel's visit to Argentina on Tuesday",  # an aside
+    ]:
+        events = run(text.replace("Merkel will travel to Argentina next month", other))
+        assert find(events, "statement", "We are close")["location_country"] is None, other

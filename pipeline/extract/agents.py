@@ -38,16 +38,28 @@ def borrowed_agent(ctx: ArticleContext, tok: Token, animate: Callable[[ArticleCo
         return False
     if lemma in ctx.words["member_nouns"]:
         return all(animate(ctx, c) for c in tok.children if c.dep_ == "compound")
-    if tok.lower_ in SPEAKER_PRONOUNS and tok.dep_ in {"nsubj", "nsubjpass"}:
-        clause = tok.head
-        if clause.dep_ != "ccomp" or clause.head is clause:
-            return False
-        report = clause.head
-        if ctx.lex.verb_type.get(report.lemma_.lower()) != "statement":
-            return False
-        speaker = subject_of(report)
-        return speaker is not None and speaker.i != tok.i and animate(ctx, speaker)
-    return False
+    speaker = repeated_speaker(ctx, tok)
+    return speaker is not None and animate(ctx, speaker)
+
+
+def repeated_speaker(ctx: ArticleContext, tok: Token) -> Token | None:
+    """The speaker a subject pronoun repeats: "officials said they will meet" (a content clause),
+    "officials told Congress ..., as they pleaded with lawmakers" (an adverbial clause), "the
+    president said the two met" (one of the two who met)."""
+    together = tok.lower_ in ctx.words["plural_subjects"] and ctx.lex.verb_type.get(tok.head.lemma_.lower()) in {
+        "meeting",
+        "summit",
+    }  # "Obama said the two met at ...": the speaker is one of the two
+    if not (tok.lower_ in SPEAKER_PRONOUNS or together) or tok.dep_ not in {"nsubj", "nsubjpass"}:
+        return None
+    clause = tok.head
+    if clause.dep_ not in {"ccomp", "advcl"} or clause.head.i == clause.i:
+        return None
+    report = clause.head
+    if ctx.lex.verb_type.get(report.lemma_.lower()) != "statement":
+        return None
+    speaker = subject_of(report)
+    return speaker if speaker is not None and speaker.i != tok.i else None
 
 
 def event_owner(ctx: ArticleContext, tok: Token | None) -> Token | None:

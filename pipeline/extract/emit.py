@@ -42,6 +42,8 @@ def emit(
             return  # a newspaper's or a reporter's own words are reporting, not a party's act (GUIDELINES)
         if c.actor and name_key(c.actor[0].name) in ctx.press_names:
             return  # "he said", of a reporter named before
+        if c.etype == "statement" and repeats_commentary(ctx, c):
+            return
     if c.etype in {"summit", "meeting"} and is_leaders_meeting(ctx, c) and not _envoy_among_leaders(ctx, c):
         c.etype = "summit"
     tense = tense_of(c.keys[0], ctx.lex)
@@ -72,8 +74,9 @@ def emit(
         if tied is not None:
             location, location_basis = tied.location, "scene"
     own = (date, location)  # what the text ties to this act; later sentences inherit only that
+    act = act_of(c, s_index, tense)
     date, date_basis, location, location_basis = ctx.scene.resolve(
-        act_of(c, s_index, tense), date, date_basis, location, location_basis, sent, lambda t: place_deep(ctx, t)
+        act, date, date_basis, location, location_basis, sent, lambda t: place_deep(ctx, t)
     )
     if own[1] is not None and c.etype in physical and ctx.scene.is_news_date(date):
         scene.setdefault(actor_key(c), own[1])
@@ -89,6 +92,7 @@ def emit(
         ctx.entities.note_agent(c.trigger.i, actor)
     ctx.entities.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants if p.kind == "person")]))
     record = ctx.record
+    first_row = len(ctx.rows)
     for amount in amounts:
         etype = c.etype
         variant = c.variant
@@ -124,6 +128,8 @@ def emit(
             "extractor_version": ctx.version,
         }
         ctx.rows.append(row)
+    if location is None:
+        ctx.scene.unplaced.append((act, date, range(first_row, len(ctx.rows))))
     ctx.emitted.append(
         Emitted(
             s_index,
@@ -139,6 +145,20 @@ def emit(
             frozenset(e.country for e in [*c.actor, *(p for p, _ in c.participants)] if e.country),
         )
     )
+
+
+def repeats_commentary(ctx: ArticleContext, c: Candidate) -> bool:
+    """ "'... toxic,' he said" of a commentator, a journalist or a member of the public: their speech
+    is at most optional (GUIDELINES, "Whose speech counts"), and a bare quote tagged with a pronoun
+    continues a remark already reported. An official's quote, or a tag that says more than the
+    quote ("he said that ..."), is kept."""
+    head = c.actor_head
+    if head is None or head.pos_ != "PRON" or not ctx.has_quote(ctx.sent(c.trigger)):
+        return False
+    for ch in c.trigger.children:
+        if ch.dep_ in {"ccomp", "dobj", "xcomp"} and not (ctx.in_quote(ch.left_edge) and ctx.in_quote(ch.right_edge)):
+            return False  # "He said his brother 'was loved'": the tag reports more than the quote
+    return speaker_kind(ctx, c) in ctx.words["optional_speaker_kinds"]
 
 
 def _envoy_among_leaders(ctx: ArticleContext, c: Candidate) -> bool:

@@ -21,7 +21,7 @@ from pipeline.extract.event_dates import sentence_dates
 from pipeline.extract.families import active_families, candidate
 from pipeline.extract.lexicon import Lexicon
 from pipeline.extract.parties import arguments
-from pipeline.extract.places import location_for
+from pipeline.extract.places import location_for, place_deep
 from pipeline.extract.records import Candidate, Emitted, actor_key
 from pipeline.extract.scene import INHERIT_WINDOW, frame, is_repeat
 from pipeline.offsets import OffsetMap
@@ -57,6 +57,7 @@ def run_article(ctx: ArticleContext) -> list[dict]:
             ti += 1
         if in_sent:
             sentence(ctx, families, s_index, sent, in_sent)
+    ctx.scene.carry_trip(ctx.rows, ctx.doc, lambda t: place_deep(ctx, t))
     return ctx.rows
 
 

@@ -36,7 +36,20 @@ def is_event(ctx: ArticleContext, c: Candidate) -> bool:
             return False
         if is_speculative(k, ctx.lex):
             return False
-    return c.etype == "statement" or requested_by(tok, ctx.lex) is None
+    if c.etype == "statement":
+        return True
+    asker = requested_by(tok, ctx.lex)
+    return asker is None or convened(ctx, tok, asker)
+
+
+def convened(ctx: ArticleContext, tok: Token, verb: Token) -> bool:
+    """ "called an emergency meeting": the caller convenes it (not "called for talks", "called off")."""
+    return (
+        tok.dep_ == "dobj"
+        and tok.head.i == verb.i
+        and verb.lemma_.lower() in ctx.words["convene_verbs"]
+        and not any(c.dep_ in {"prt", "oprd", "xcomp"} for c in verb.children)
+    )
 
 
 def is_backreference(ctx: ArticleContext, c: Candidate) -> bool:
@@ -44,7 +57,7 @@ def is_backreference(ctx: ArticleContext, c: Candidate) -> bool:
     such a conference urgent"), or "the talks" with no counterpart named, or "the ... meeting" a
     remark was made at: an act the article already reported, or one in general, not news."""
     dets = ctx.words["backreference_determiners"]
-    if not c.nominal:
+    if not c.nominal or c.held:
         return False
     tok = c.trigger
     if any(ch.dep_ in {"det", "predet", "amod"} and ch.lower_ in dets and ch.i < tok.i for ch in tok.children):
@@ -190,6 +203,7 @@ def merge_same_act(cands: list[Candidate]) -> list[Candidate]:
                 and not c.amounts
                 and o.actor == c.actor
                 and (c.actor or o.nominal or c.nominal)
+                and not distinct_speech_acts(o, c)
             ),
             None,
         )
@@ -206,6 +220,18 @@ def merge_same_act(cands: list[Candidate]) -> list[Candidate]:
         same.summit_key = same.summit_key or c.summit_key
         same.nominal = same.nominal and c.nominal
     return out
+
+
+def distinct_speech_acts(a: Candidate, b: Candidate) -> bool:
+    """Two reporting verbs of different kinds, each with its own content, are two acts: "told
+    Congress X, as they pleaded for Y", "said X, while warning Y" (not "made a call for X and
+    urged Y": one appeal)."""
+    if a.etype != "statement" or a.nominal or b.nominal:
+        return False
+    stances = {a.stance or "other", b.stance or "other"}
+    return len(stances) == 2 and all(
+        any(ch.dep_ in {"ccomp", "xcomp", "dobj", "prep", "parataxis"} for ch in x.trigger.children) for x in (a, b)
+    )
 
 
 def share_in_sentence(cands: list[Candidate]) -> None:

@@ -28,6 +28,7 @@ class Candidate:
     summit_key: str | None = None
     animate: bool = False
     actor_head: Token | None = None
+    held: bool = False  # told without an agent: "talks will resume in Geneva", "the deal was reached"
 
 
 @dataclass

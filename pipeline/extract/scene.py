@@ -79,6 +79,8 @@ class SceneRules:
     region_prefixes: frozenset[str]  # "South Florida", "eastern Ukraine": a region of the place named after
     setting_verbs: frozenset[str]  # "Kerry said in Vienna" in the lead: where the news is
     weekday_modifiers: frozenset[str]  # "last Tuesday", "until Tuesday": not the lead's news day
+    trip_over_preps: frozenset[str]  # "returned from his trip to", "fresh off his trip": the trip is over
+    departure_verbs: frozenset[str]  # "departing for", "heading to": on the way, not there
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +108,8 @@ def scene_rules(path: str | None = None) -> SceneRules:
         region_prefixes=frozenset(raw["region_prefixes"]),
         setting_verbs=frozenset(raw["setting_verbs"]),
         weekday_modifiers=frozenset(raw["weekday_modifiers"]),
+        trip_over_preps=frozenset(raw["trip_over_preps"]),
+        departure_verbs=frozenset(raw["departure_verbs"]),
     )
 
 
@@ -422,6 +426,7 @@ class Occasion:
     planned: bool
     party_keys: set[frozenset[str]]
     last_tie: int
+    act: Act | None = None  # the act that placed it
 
 
 @dataclass
@@ -449,6 +454,10 @@ class ArticleScene:
     earlier: dict[str, int] = field(default_factory=dict)  # countries of occasions told as before another
     _earlier_noted: int = -1  # the last sentence read for them: each sentence is read once, not per act
     _lead_scanned: bool = False
+    unplaced: list[tuple[Act, DateValue | None, range]] = field(
+        default_factory=list
+    )  # acts left with no place, and their rows
+    lead_actors: set[frozenset[str]] = field(default_factory=set)  # who acts in the lead
 
     @classmethod
     def of(cls, record: dict, published: dt.date) -> ArticleScene:
@@ -584,6 +593,7 @@ class ArticleScene:
             planned,
             act.actor_keys | act.party_keys,
             act.s_index,
+            act,
         )
         for known in self.occasions:
             same_day = occ.date is None or known.date is None or occ.date == known.date
@@ -701,6 +711,8 @@ class ArticleScene:
     ) -> tuple[DateValue | None, str | None, Place | None, str | None]:
         """Fill what the sentence left open, then remember the act for the sentences after it."""
         keys = {k.i for k in act.keys}
+        if act.s_index < self.rules.lead_sentences:
+            self.lead_actors |= act.actor_keys
         self.note_earlier(sent, act.s_index, place_of)
         if place is None:
             seat = institution_place(sent, keys)
@@ -725,6 +737,58 @@ class ArticleScene:
         hosted_here = hosted is not None and place == (hosted.city, hosted.country)
         self.note(act, date, date_basis, None if hosted_here else place, place_basis)
         return date, date_basis, place, place_basis
+
+    def carry_trip(self, rows: list[dict], doc: Doc, place_of: Callable[[Token], Place | None]) -> None:
+        """A trip that becomes clear only after the lead's acts ("... hours before the president
+        arrived in Cuba", paragraphs down): with no dateline and no other place set by the lead, the
+        first trip the story reports as news is where the acts of its traveller and of those the traveller meets took
+        place, those before it as well as those after, when the sentence gave them no place (see
+        `_during` for what stays without one)."""
+        if self.dateline is not None or not self.unplaced:
+            return
+        trip = next((o for o in self.occasions if self._story_trip(o)), None)
+        if trip is None:
+            return
+        setting = self.lead_setting(doc, place_of)
+        if setting is not None and setting.place[1] != trip.place[1]:
+            return  # the lead set the news elsewhere
+        acts = [(act, at) for act, date, at in self.unplaced if self._during(act, date, trip)]
+        # the hosts are those the traveller meets there ("X and Cuban President Y took questions"):
+        # their remarks are made there too; a compatriot of the hosts elsewhere is not
+        keys = set(trip.party_keys)
+        for act, _ in acts:
+            if act.etype in {"summit", "meeting"} and (act.actor_keys | act.party_keys) & trip.party_keys:
+                keys |= act.actor_keys | act.party_keys
+        for act, at in acts:
+            if act.actor_keys & keys:
+                for k in at:
+                    rows[k].update(location_name=trip.place[0], location_country=trip.place[1], location_basis="scene")
+
+    def _story_trip(self, occ: Occasion) -> bool:
+        """A trip the story is about: made by an actor of the lead, abroad (a visit at home is an
+        outing of hours: "his visit to a church"), reported as under way, not one returned from
+        ("fresh off his trip to", "returned from his trip to"), not one still on the way ("before
+        departing for"), nor a commentator's aside."""
+        act = occ.act
+        if occ.etype != "visit" or occ.planned or act is None or not occ.place[1]:
+            return False
+        if not act.actor_keys & self.lead_actors or act.actor_country in {None, occ.place[1]}:
+            return False
+        trigger = act.trigger
+        if trigger.dep_ == "pobj" and trigger.head.lower_ in self.rules.trip_over_preps:
+            return False
+        if trigger.lemma_.lower() in self.rules.departure_verbs:
+            return False  # "before departing for Canada": not there yet
+        return not any(a.dep_ in {"ccomp", "relcl"} for a in [trigger, *trigger.ancestors])
+
+    def _during(self, act: Act, date: DateValue | None, trip: Occasion) -> bool:
+        """Whether an act with no place may have been done on a trip: news, not dated before the
+        arrival, and, for a meeting, speech or visit still to come, no later than tomorrow."""
+        if self.is_background(act) or not self.is_news_date(date) or self._is_perfect(act.keys[0]):
+            return False
+        if trip.date is not None and date is not None and date[1] == "day" and date[0] < trip.date[0]:
+            return False
+        return not (act.tense == "future" and act.etype in PHYSICAL_TYPES and not self._imminent(date))
 
 
 def audience_place(keys: list[Token], place_of) -> Place | None:
@@ -808,6 +872,8 @@ def frame(ctx: ArticleContext, sent: Span) -> Emitted | None:
 def is_repeat(ctx: ArticleContext, c: Candidate) -> bool:
     """A nominal mention of an event already reported in this article ("At the APEC summit",
     "his U.S. trip") is the same event: it is linked (frames later sentences), not emitted again."""
+    if c.held:
+        return False  # "the negotiations will reconvene": a new session of talks told before
     repeat_dets = ctx.words["repeat_determiners"]
     def_det = any(ch.dep_ == "det" and ch.lower_ in repeat_dets for ch in c.trigger.children)
     actor_keys = {name_key(a.name) for a in c.actor}

@@ -56,19 +56,32 @@ def subject_of(verb: Token) -> Token | None:
     return subj
 
 
-def agent_token(verb: Token, schedule_adjectives: frozenset[str] = frozenset()) -> Token | None:
+def agent_token(
+    verb: Token, schedule_adjectives: frozenset[str] = frozenset(), owner_nouns: frozenset[str] = frozenset()
+) -> Token | None:
     """Subject of the verb, else of the clause it hangs from ("..., pledging X" -> the main subject;
-    "is due to address" -> the subject of "is" when "due" is one of `schedule_adjectives`)."""
+    "is due to address" -> the subject of "is" when "due" is one of `schedule_adjectives`; "his
+    trip to Lagos to meet X" -> the trip's owner when "trip" is one of `owner_nouns`)."""
     v = verb
+    participle = False
     for _ in range(5):
         if v.pos_ == "NOUN" and v.dep_ == "ROOT":
             named = [c for c in v.lefts if c.dep_ in {"compound", "nsubj"} and c.ent_type_]
             return named[-1] if named else None
         s = subject_of(v)
+        if participle and s is not None and s.dep_ == "pobj":
+            # "Arriving in Lagos, the minister was greeted by a guard": the one who arrives is
+            # the subject of the clause, not the agent of its passive
+            s = next((c for c in v.children if c.dep_ in SUBJECTS), s)
         if s is not None:
             return s
         if v.dep_ == "acl" and v.tag_ == "VBG" and v.head.pos_ in {"NOUN", "PROPN", "PRON"}:
             return v.head  # "anyone entering the United States": the noun does the act
+        owner = next((c for c in v.head.children if c.dep_ == "poss"), None) if v.dep_ == "acl" else None
+        if owner is not None and v.tag_ == "VB" and v.head.lemma_.lower() in owner_nouns:
+            # "her decision to attend the summit", "his trip to Lagos to meet X": the owner acts
+            # (not "his refusal to sign", "its threat to attack", "their attempt to broker")
+            return owner
         if v.dep_ == "acl" and v.head.pos_ in {"NOUN", "PROPN", "NUM", "SYM"}:
             # "the $150 million promised this year": the promiser is the clause's subject above
             v = governing_verb(v.head) or v.head
@@ -76,6 +89,7 @@ def agent_token(verb: Token, schedule_adjectives: frozenset[str] = frozenset()) 
         if v.dep_ == "relcl":
             return v.head
         if v.dep_ in CLIMB and v.head is not v:
+            participle = v.dep_ == "advcl" and v.tag_ in {"VBG", "VBN"}
             v = v.head
             continue
         if v.dep_ == "acomp" and v.lemma_.lower() in schedule_adjectives:
@@ -197,14 +211,12 @@ def tense_of(tok: Token, lex: Lexicon) -> str:
             v.dep_ == "xcomp"
             and head.tag_ == "VBN"
             and head.lower_ in lex.future_heads
-            and any(
-                c.dep_ in {"aux", "auxpass"} and c.lower_ in {"is", "are", "am", "'s", "'re"} for c in head.children
-            )
+            and any(c.dep_ in {"aux", "auxpass"} and c.lower_ in lex.words["present_be_forms"] for c in head.children)
         ):
             return "future"  # "Trump is slated to meet ..." (the small model's lemma of "slated" is "slat")
         if v.dep_ == "xcomp" and v.head.lemma_.lower() in lex.future_heads:
             if v.head.tag_ == "VBD" and v.head.lemma_.lower() != "be":
-                return "past" if v.head.lemma_.lower() not in {"plan", "schedule", "set", "due", "slate"} else "future"
+                return "future" if v.head.lemma_.lower() in lex.words["schedule_heads"] else "past"
             return "future"
         if v.tag_ == "VBD" or "have" in auxes:
             return "past"
@@ -244,3 +256,8 @@ def path_up(t: Token, stop: Token) -> list[Token]:
 def is_definite(tok: Token, determiners: frozenset[str]) -> bool:
     """A noun with a definite determiner or a possessor: "the summit", "his trip"."""
     return any((ch.dep_ == "det" and ch.lower_ in determiners) or ch.dep_ == "poss" for ch in tok.children)
+
+
+def is_time_word(tok: Token, time_nouns: frozenset[str]) -> bool:
+    """A time expression standing as a possessor: "Tuesday's", "last week's", "this month's"."""
+    return tok.ent_type_ in {"DATE", "TIME"} or tok.lemma_.lower() in time_nouns

@@ -26,7 +26,14 @@ def agreement(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candid
     if lemma == "ratify" and obj is not None:
         return Candidate("agreement", tok, [tok])
     if obj is not None and obj.lemma_.lower() in lex.agreement_objects:
-        return Candidate("agreement", tok, [tok])
+        c = Candidate("agreement", tok, [tok])
+        if obj.dep_ == "nsubjpass" and not any(ch.dep_ == "agent" for ch in tok.children):
+            if any(ch.dep_ == "mark" and ch.lower_ in ctx.words["pending_marks"] for ch in tok.children):
+                return None  # "until a deal is reached": not (yet) an act
+            if any(ch.dep_ == "det" and ch.lower_ in ctx.words["unreal_determiners"] for ch in obj.children):
+                return None  # "no deal was reached", "whatever deal is reached"
+            c.held = c.animate = True  # "the deal was reached last summer": the act, its parties unnamed
+        return c
     if lemma == "strike" and obj is not None:
         return Candidate("military", tok, [tok])
     return None

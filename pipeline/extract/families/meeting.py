@@ -15,8 +15,11 @@ def meeting(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidat
     lex = ctx.lex
     w = ctx.words
     children = list(tok.children)
-    has_with = any(c.dep_ == "prep" and c.lower_ in w["meeting_preps"] for c in children)
     obj = next((c for c in children if c.dep_ == "dobj"), None)
+    has_with = any(
+        c.dep_ == "prep" and c.lower_ in w["meeting_preps"]
+        for c in [*children, *(obj.children if obj is not None and lemma in w["discuss_verbs"] else ())]
+    )  # "discussed the plan with X": the counterpart may hang from the topic
     if lemma in w["host_verbs"]:
         if obj is not None and (obj.ent_type_ == "PERSON" or obj.lemma_.lower() in lex.person_titles):
             return Candidate("meeting", tok, [tok], variant="host")

@@ -25,27 +25,11 @@ def speech(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate
         pobj = pobj_of(prep)
         if pobj is not None and (pobj.lemma_.lower() in lex.audience_nouns or pobj.ent_type_ in {"ORG", "EVENT"}):
             return Candidate("speech", tok, [tok])
-    if lemma == "speak" and _with_party(ctx, tok):
-        return Candidate("meeting", tok, [tok], variant="talks")  # "spoke with President X": talks
-    if lemma == "speak" and _spoke_together(ctx, tok):
-        return Candidate("meeting", tok, [tok], variant="talks")  # "X spoke with Y", "X and Y spoke"
+    if lemma == "speak" and _spoke_with_party(ctx, tok):
+        return Candidate("meeting", tok, [tok], variant="talks")  # "spoke with President X", "X and Y spoke"
     if lemma == "speak" and not _says_something(ctx, tok):
         return None  # "Obama spoke two days after ...", "a secretary has to speak clearly": nothing reported
     return Candidate("statement", tok, [tok], stance="other") if lemma == "speak" else None
-
-
-def _spoke_together(ctx: ArticleContext, tok: Token) -> bool:
-    """Two sides speaking with each other and nothing said reported: "spoke with Turkey's Erdogan
-    for the first time", "Putin and Trump spoke after the election" (not "spoke with reporters")."""
-    if any(c.dep_ in {"ccomp", "parataxis", "dobj"} for c in tok.children) or ctx.has_quote(ctx.sent(tok)):
-        return False
-    press = ctx.words["press_audience_nouns"]
-    for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ in ctx.words["meeting_preps"]):
-        pobj = pobj_of(prep)
-        if pobj is not None and pobj.lemma_.lower() not in press and (pobj.pos_ == "PROPN" or pobj.ent_type_):
-            return True
-    subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
-    return subj is not None and subj.pos_ == "PROPN" and any(c.dep_ == "conj" for c in subj.children)
 
 
 def _says_something(ctx: ArticleContext, tok: Token) -> bool:
@@ -61,15 +45,23 @@ def _says_something(ctx: ArticleContext, tok: Token) -> bool:
     return ctx.has_quote(ctx.sent(tok))
 
 
-def _with_party(ctx: ArticleContext, tok: Token) -> bool:
-    """ "spoke with the president", "spoke with Merkel by phone": a party on the other side."""
+def _spoke_with_party(ctx: ArticleContext, tok: Token) -> bool:
+    """Talks with a party on the other side: "spoke with the president", "spoke with Merkel by
+    phone" (a person, body, state or title after "with"); and, when nothing said is reported,
+    "spoke with Turkey's Erdogan for the first time", "Putin and Trump spoke after the election"
+    (any name after "with", or joined subjects; never "spoke with reporters")."""
+    said = any(c.dep_ in {"ccomp", "parataxis", "dobj"} for c in tok.children) or ctx.has_quote(ctx.sent(tok))
+    press = ctx.words["press_audience_nouns"]
     for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ in ctx.words["meeting_preps"]):
         pobj = pobj_of(prep)
-        if pobj is not None and (
-            pobj.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or pobj.lemma_.lower() in ctx.lex.person_titles
-        ):
+        if pobj is None:
+            continue
+        if pobj.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or pobj.lemma_.lower() in ctx.lex.person_titles:
             return True
-    return False
+        if not said and pobj.lemma_.lower() not in press and (pobj.pos_ == "PROPN" or pobj.ent_type_):
+            return True
+    subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+    return not said and subj is not None and subj.pos_ == "PROPN" and any(c.dep_ == "conj" for c in subj.children)
 
 
 def _sets_a_statement(ctx: ArticleContext, tok: Token) -> bool:

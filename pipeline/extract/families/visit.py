@@ -16,5 +16,7 @@ def visit(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate 
     if dest is None:
         return None
     c = Candidate("visit", tok, [tok])
-    c.destination = dest
+    # a venue the gazetteer cannot place ("arriving at the X Airport") marks the trip but is no
+    # setting for what follows: the place comes from the scene or the dateline
+    c.destination = dest if dest[1] is not None else None
     return c
