@@ -1,5 +1,5 @@
 """News events DAG: one run per publication day, prepare (ingest + clean) -> extract (one mapped
-task per shard) -> finish (validate + publish, then event_clusters).
+task per shard) -> finish (validate + publish, then event_clusters). Three tasks, nothing beside.
 
 Wiring only: the sequence is `pipeline.runner`'s (the one the command line and the process pool
 run), imported inside the tasks so that parsing this file costs no spaCy, GX, pandas or pyarrow
@@ -17,11 +17,13 @@ The timetable is `CronDataIntervalTimetable`: each run owns the real one-day int
 [data_interval_start, data_interval_end), and the partition is the day it starts on (UTC).
 Airflow 3's default `@daily` (CronTriggerTimetable) would give zero-length intervals.
 
-`finish` and `run_range` declare one Airflow Asset per published table as outlets
-(`pipeline/assets.py`), so a downstream DAG can be scheduled on, e.g., the `events` table. A
-manual run's Params (Trigger form) can name another source, a date range (then `run_range`
-processes it and the daily chain is skipped) and whether to reprocess dates already published
-(`pipeline/manual_run.py`).
+`finish` declares one Airflow Asset per published table as outlets (`pipeline/assets.py`), so a
+downstream DAG can be scheduled on, e.g., the `events` table; a day that published nothing
+skips `finish` and so emits no asset event. A manual run's Params (Trigger form) can name
+another source, a date range and whether to reprocess dates already published
+(`pipeline/manual_run.py`): a range goes through the same three tasks (`prepare` returns the
+shards of every date of it, `finish` validates and publishes them all), so no fourth task is
+started on every run only to skip itself.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowSkipException
 
 from pipeline.assets import table_assets
 from pipeline.config import DAG_ID, Settings, env_setting
@@ -52,7 +53,7 @@ PARAMS = {
     "source": _optional("Source", "Folder or JSON Lines export to read; empty: NEWSEVENTS_SOURCE."),
     "start": _optional(
         "First publication date",
-        "Process the source's dates from here (YYYY-MM-DD) in one task; empty: the run's own day.",
+        "Process the source's dates from here (YYYY-MM-DD) instead of the run's day; empty: its own day.",
         format="date",
     ),
     "end": _optional("Last publication date", "Inclusive; empty: the first date alone.", format="date"),
@@ -98,20 +99,13 @@ def _settings():
 def news_events():
     @task.short_circuit(execution_timeout=PREPARE_TIMEOUT)
     def prepare() -> list[dict]:
-        """Ingest and clean the run's day; its shards, or none (falsy: downstream skipped)."""
-        from pipeline.manual_run import is_done, manual_run
-        from pipeline.runner import prepare
+        """Ingest and clean the run's day, or a manual run's range; the shards, or none (falsy:
+        extract and finish skipped)."""
+        from pipeline.manual_run import prepare_run
 
         ctx = get_current_context()
-        settings = _settings()
-        run = manual_run(ctx["params"], settings)
         day = ctx["data_interval_start"].date()
-        if run.is_range:
-            raise AirflowSkipException(f"a manual run for {run.start}..{run.end}: task run_range processes it")
-        if not run.reprocess and is_done(day, settings):
-            raise AirflowSkipException(f"{day} is already published and reprocess is off")
-        prepared = prepare(run.source, settings.warehouse, day, ctx["run_id"], settings)
-        return [shard.to_xcom() for shard in prepared.shards]
+        return [s.to_xcom() for s in prepare_run(ctx["params"], day, ctx["run_id"], _settings())]
 
     @task(
         execution_timeout=EXTRACT_TIMEOUT,
@@ -127,36 +121,21 @@ def news_events():
     def finish(shards: list[dict], event_paths: list[str]) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from pipeline.manual_run import finish_run
         from pipeline.records import Shard
-        from pipeline.runner import after_publish, finish_one
-        from pipeline.validate import ValidationFailed
+        from pipeline.runner import PartitionsFailed
 
         try:
-            published = finish_one(Shard.from_xcom(shards[0]).cleaned, list(event_paths))
-        except ValidationFailed as exc:
-            # Deterministic: retrying the same staged data cannot pass, so fail now with the message.
+            done = finish_run([Shard.from_xcom(s) for s in shards], list(event_paths))
+        except PartitionsFailed as exc:
+            # Deterministic: retrying the same staged data cannot pass, so fail now with the message
+            # (the dates that passed are published; a retry would find them so and skip them).
             raise AirflowFailException(str(exc)) from None
-        clusters = after_publish(published.warehouse, [published])
-        _tell_downstream([published.day.isoformat()])
-        return {**published.to_xcom(), "clusters": clusters}
-
-    @task(outlets=PUBLISHED)
-    def run_range() -> dict:
-        from pipeline.manual_run import manual_run
-        from pipeline.manual_run import run_range as process_range
-
-        ctx = get_current_context()
-        settings = _settings()
-        run = manual_run(ctx["params"], settings)
-        if not run.is_range:
-            raise AirflowSkipException("no date range in the run's params: the daily tasks process its day")
-        done = process_range(run, ctx["run_id"], settings)
         _tell_downstream(done["published"])
         return done
 
     shards = prepare()
     finish(shards, extract.expand(shard=shards))
-    run_range()
 
 
 news_events()

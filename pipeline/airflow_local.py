@@ -72,7 +72,7 @@ def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str
     env.update(
         {
             "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+            "AIRFLOW__CORE__DAGS_FOLDER": env.get("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags")),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": env.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
             "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM", "4"),
@@ -98,7 +98,7 @@ def airflow_env(home: Path | None = None, port: int = 8080, extra: dict[str, str
             "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p),
         }
     )
-    if env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor":
+    if env["AIRFLOW__CORE__EXECUTOR"].rsplit(".", 1)[-1] == "LocalExecutor":  # also named by its path
         # task processes forked from a server that preloaded the pipeline (see FORKSERVER_PRELOAD);
         # Celery workers fork their own pool, and the scheduler there runs no task
         env.setdefault("AIRFLOW__SCHEDULER__MP_START_METHOD", "forkserver")

@@ -24,6 +24,9 @@ def preload() -> list[str]:
     the same; a broken forkserver would stop every task of the scheduler."""
     loaded: list[str] = []
     try:
+        import airflow.dag_processing.dagbag  # noqa: F401  (the task process parses the DAG file with it)
+        import airflow.providers.standard.decorators.short_circuit  # noqa: F401
+        import airflow.sdk.execution_time.supervisor  # noqa: F401  (the worker supervises each task)
         import airflow.sdk.execution_time.task_runner  # noqa: F401  (what every task process runs)
         import great_expectations  # noqa: F401  (pipeline.validate imports it lazily: 5-8 s)
         import great_expectations.expectations.expectation_configuration  # noqa: F401

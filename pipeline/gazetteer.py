@@ -656,7 +656,10 @@ class Gazetteer:
     def institution_country(self, text: str) -> str | None:
         """The country of a national body, party or domestic title named in a phrase ("Rep.", "the
         chairwoman of the Democratic National Committee", "head of the Just Russia party")."""
-        for _i, _n, entity in self._scan(tokens(text), self.institutions):
+        found = self._scan(tokens(text), self.institutions)
+        for i, n, entity in found:
+            if any(i < j < i + n < j + m for j, m, _e in found):
+                continue  # "speaker of the House of Commons": the title's last word begins another body
             if entity.country:
                 return entity.country
         return None

@@ -5,22 +5,27 @@ otherwise in its Params (shown in the Trigger form, defaults = what a scheduled 
 
 - `source`: read this source instead of `NEWSEVENTS_SOURCE`;
 - `start`/`end`: process the publication dates found in the source on [start, end] (inclusive;
-  `end` defaults to `start`) in one task, `run_range`, the command line's in-process path (one
-  GX pass per batch of dates), instead of the run's own day;
+  `end` defaults to `start`) instead of the run's own day, through the same three tasks: `prepare`
+  ingests and cleans every date of the range and returns all their shards, `extract` is mapped
+  over them, `finish` validates the dates in one GX pass per batch and publishes each;
 - `reprocess`: when false, dates already published (last run passed or warned) are left as
   they are, as `pipeline backfill --skip-done` does.
 
-Pure functions of the params, so the DAG file stays wiring and the rules are tested without
-Airflow.
+Functions of the params and the settings, so the DAG file stays wiring and the rules are tested
+without Airflow (`run_range` runs the three steps in one process, as the DAG's tasks do).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Settings
+from pipeline.records import Shard
+
+log = logging.getLogger("pipeline")
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,45 @@ def range_days(run: ManualRun, settings: Settings) -> list[dt.date]:
     return days
 
 
+def run_days_of(run: ManualRun, day: dt.date, settings: Settings) -> list[dt.date]:
+    """The dates a DAG run processes: its range's, or its own day (none if published and reprocess is off)."""
+    if run.is_range:
+        return range_days(run, settings)
+    if not run.reprocess and is_done(day, settings):
+        log.info("%s is already published and reprocess is off: nothing to do", day)
+        return []
+    return [day]
+
+
+def prepare_run(params: dict | None, day: dt.date, run_id: str, settings: Settings) -> list[Shard]:
+    """The DAG's `prepare`: ingest and clean each date of the run; the shards of every date with
+    documents (a date without is finished here: its run row is written)."""
+    from pipeline.runner import prepare
+
+    run = manual_run(params, settings)
+    shards: list[Shard] = []
+    for d in run_days_of(run, day, settings):
+        prepared = prepare(run.source, settings.warehouse, d, f"{run_id}__{d}" if run.is_range else run_id, settings)
+        shards.extend(prepared.shards)
+    return shards
+
+
+def finish_run(shards: list[Shard], event_paths: list[str]) -> dict:
+    """The DAG's `finish`: validate and publish the dates of the shards; the dates published
+    (with documents: what the asset events announce) and the event_clusters refresh."""
+    from pipeline.runner import finish_shards
+
+    results, clusters = finish_shards(shards, event_paths)
+    return {"published": [r.day.isoformat() for r in results], "clusters": clusters}
+
+
 def run_range(run: ManualRun, run_id: str, settings: Settings) -> dict:
-    """Every date of the range in this task; PartitionsFailed (naming each date) if any failed."""
-    from pipeline.runner import run_days
+    """A manual range in this process, through the DAG's three steps; PartitionsFailed (naming
+    each date) if any failed validation."""
+    from pipeline.runner import extract
 
     days = range_days(run, settings)
-    results = run_days(run.source, settings.warehouse, days, lambda d: f"{run_id}__{d}", settings)
-    return {"days": [d.isoformat() for d in days], "published": [r.day.isoformat() for r in results]}
+    params = {"source": run.source, "start": run.start, "end": run.end, "reprocess": run.reprocess}
+    shards = prepare_run(params, run.start, run_id, settings)
+    done = finish_run(shards, [extract(s, settings) for s in shards]) if shards else {"published": []}
+    return {"days": [d.isoformat() for d in days], "published": done["published"]}

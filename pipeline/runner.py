@@ -83,11 +83,36 @@ def finish(items: list[tuple[Cleaned, list[str]]]) -> list[Published | Exception
 
 
 def finish_one(cleaned: Cleaned, event_paths: list[str]) -> Published:
-    """`finish` for one date (a DAG run): raises its ValidationFailed."""
+    """`finish` for one date; raises its ValidationFailed. The DAG file up to commit fa122f9
+    called it, and benchmarks/airflow_overhead.py still runs that file as a variant."""
     (outcome,) = finish([(cleaned, sorted(event_paths))])
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
+
+
+def finish_shards(shards: list[Shard], event_paths: list[str]) -> tuple[list[Published], dict | None]:
+    """`finish` for the shards of one or more dates (a DAG run: its day, or a manual run's
+    range), `event_paths[i]` the events file of `shards[i]`: one GX pass per batch of dates,
+    then event_clusters once. Returns the published dates and the clusters refresh; raises
+    PartitionsFailed (after publishing every date that passed) if a date failed validation."""
+    by_day: dict[dt.date, tuple[Cleaned, list[str]]] = {}
+    for shard, path in zip(shards, event_paths, strict=True):
+        by_day.setdefault(shard.cleaned.day, (shard.cleaned, []))[1].append(path)
+    items = [(cleaned, sorted(paths)) for cleaned, paths in by_day.values()]
+    results: list[Published] = []
+    failures: list[Exception] = []
+    batch: list[tuple[Cleaned, list[str]]] = []
+    for i, item in enumerate(items):
+        batch.append(item)
+        if i == len(items) - 1 or batch_is_full(len(batch), sum(c.counts.documents for c, _ in batch)):
+            for outcome in finish(batch):
+                (failures if isinstance(outcome, Exception) else results).append(outcome)
+            batch = []
+    clusters = after_publish(shards[0].cleaned.warehouse, results) if shards else None
+    if failures:
+        raise PartitionsFailed(failures, results)
+    return results, clusters
 
 
 def after_publish(warehouse: str, results: list[Published]) -> dict | None:

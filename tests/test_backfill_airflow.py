@@ -33,8 +33,7 @@ def test_backfill_publishes_exactly_the_dates_with_documents(airflow_backfill):
 
 
 def test_days_without_documents_short_circuit(airflow_backfill):
-    """prepare ran and wrote the run row; extract and finish never started (no task log).
-    run_range runs beside them on every run and skips itself unless the run's Params name a range."""
+    """prepare ran and wrote the run row; extract and finish never started (no task log)."""
     from pipeline.warehouse import read_table
 
     runs = read_table(airflow_backfill["warehouse"], "runs").to_pylist()
@@ -46,8 +45,21 @@ def test_days_without_documents_short_circuit(airflow_backfill):
         tasks = {p.name for p in (logs / f"run_id={run['run_id']}").iterdir()}
         empty = str(run["logical_date"])[:10] not in {d.isoformat() for d in TWO_DAYS}
         expected = {"task_id=prepare"} if empty else {"task_id=prepare", "task_id=extract", "task_id=finish"}
-        expected.add("task_id=run_range")
         assert tasks == expected, (run["run_id"], tasks)
+
+
+def test_asset_events_only_for_the_days_that_published(airflow_backfill):
+    """One event per published table and day with documents; none for an empty day."""
+    import json
+    import sqlite3
+
+    from schemas import TABLES
+
+    db = sqlite3.connect(airflow_backfill["home"] / "airflow.db")
+    extras = [json.loads(e or "{}") for (e,) in db.execute("SELECT extra FROM asset_event")]
+    db.close()
+    days = sorted(d for e in extras for d in e.get("published_dates", []))
+    assert days == sorted([d.isoformat() for d in TWO_DAYS] * len(TABLES)), extras
 
 
 def test_every_airflow_component_listens_on_loopback_only(airflow_backfill):

@@ -42,6 +42,7 @@ def test_range_days_are_the_source_dates_and_skip_done_ones_without_reprocess(se
 
 
 def test_run_range_publishes_the_dates_of_the_range(tmp_path):
+    """The DAG's prepare -> extract -> finish for a manual range, in this process."""
     from pipeline.manual_run import run_range
 
     warehouse = tmp_path / "warehouse"
@@ -54,3 +55,19 @@ def test_run_range_publishes_the_dates_of_the_range(tmp_path):
     # published now: without reprocess, the same range has nothing left to do
     again = manual_run({"start": day.isoformat(), "reprocess": False}, settings)
     assert run_range(again, "manual__u", settings) == {"days": [], "published": []}
+
+
+def test_a_range_is_the_shards_of_every_date_finished_in_one_pass(tmp_path):
+    """prepare returns the shards of each date of the range, finish publishes them together and
+    names only dates that published; a published day without reprocess prepares nothing."""
+    from pipeline.manual_run import finish_run, prepare_run
+    from pipeline.runner import extract
+
+    settings = Settings(source=str(SEEDS), warehouse=str(tmp_path / "warehouse"))
+    two = SEED_DATES[:2]
+    params = {"start": (two[0] - dt.timedelta(days=1)).isoformat(), "end": two[1].isoformat()}
+    shards = prepare_run(params, dt.date(2000, 1, 1), "manual__r", settings)
+    assert sorted({s.cleaned.day for s in shards}) == two
+    done = finish_run(shards, [extract(s, settings) for s in shards])
+    assert done["published"] == [d.isoformat() for d in two]
+    assert prepare_run({"reprocess": False}, two[0], "scheduled__x", settings) == []

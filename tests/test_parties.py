@@ -202,3 +202,102 @@ def test_a_remark_a_dozen_sentences_after_the_talks_no_longer_has_the_counterpar
     events = run(text, dt.date(2018, 10, 30))
     remark = [e for e in statements(events) if "lasting" in e["evidence_text"]]
     assert remark and countries(remark[0]) == {"JPN"}
+
+
+STORY_OF_TWO = (
+    "Canada and Brazil remain at odds over a fisheries pact, Canadian officials said on Monday. "
+    "Canadian Trade Minister Lorna Vell has made the pact her priority. "
+    "Brazil's government said it wanted quotas for its fleets. "
+    "Brazilian fishermen have long complained about Canadian trawlers. "
+    "Canada says the pact would protect stocks for both countries. "
+    "In Ottawa, the opposition questioned the cost. "
+    "Brazilian officials in Brasilia said the dispute could last for years. "
+    "“We are close,” Vell told reporters on Tuesday. "
+    "“The fleets need rules that last,” she said."
+)
+
+
+def test_an_act_in_a_story_of_two_countries_involves_the_other():
+    """A remark of one side that names no other country, in a story about two countries'
+    relations, involves the other side (the gold's reading of "the deal", "the talks")."""
+    events = run(STORY_OF_TWO, dt.date(2019, 6, 12))
+    remark = [e for e in statements(events) if "last" in e["evidence_text"] and "fleets need" in e["evidence_text"]]
+    assert remark and countries(remark[0]) == {"CAN", "BRA"}
+
+
+def test_a_story_of_one_country_adds_no_counterpart():
+    text = (
+        "Canadian lawmakers debated the budget on Monday. Canadian Finance Minister Lorna Vell defended it. "
+        "Canada's opposition said the cuts went too far. In Ottawa, Canadian unions protested. "
+        "A Brazilian visitor watched the debate. "
+        "“The budget is fair,” Vell said."
+    )
+    remark = [e for e in statements(run(text)) if "fair" in e["evidence_text"]]
+    assert remark and countries(remark[0]) == {"CAN"}
+
+
+def test_commentary_in_a_story_of_two_countries_gets_no_counterpart():
+    text = STORY_OF_TWO + " “Neither side will give much,” said Ted Orme, an analyst at a think tank in Ottawa."
+    remark = [e for e in run(text) if "give much" in e["evidence_text"]]
+    assert all(countries(e) <= {"CAN"} for e in remark)
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("Iranian negotiators said on Monday the sanctions must be lifted first.", "IRN"),
+        ("Syrian activists said the strikes hit a market near the border.", "SYR"),
+        ("Two hundred Iranian members of parliament said the talks must continue.", "IRN"),
+    ],
+)
+def test_people_named_by_role_with_a_nationality_are_of_that_country(text, country):
+    events = statements(run(text))
+    assert events and events[0]["actor_country"] == country
+
+
+def test_a_city_police_force_is_of_the_citys_country():
+    events = statements(run("Hamburg police said on Friday that 45 people were arrested."))
+    assert events and events[0]["actor_country"] == "DEU"
+
+
+def test_local_bodies_take_the_country_of_the_news_place_when_no_country_leads():
+    text = (
+        "Protesters blocked roads near the summit venue on Friday in Hamburg, Germany. "
+        "Police said 45 people were arrested."
+    )
+    events = [e for e in statements(run(text)) if "arrested" in e["evidence_text"]]
+    assert events and events[0]["actor_country"] == "DEU"
+
+
+def test_a_surname_the_ner_took_for_a_place_is_the_person_named_before():
+    text = (
+        "Lawmakers reacted with fury, including Marcus Feltwell, speaker of the House of Commons. "
+        "“Shutting down Parliament would be an offence,” Feltwell said."
+    )
+    events = [e for e in statements(run(text)) if "offence" in e["evidence_text"]]
+    assert events and events[0]["actor_name"] == "Marcus Feltwell"
+    assert events[0]["actor_country"] == "GBR"
+
+
+def test_a_title_ending_where_a_longer_body_begins_is_that_body():
+    assert gazetteer.institution_country("speaker of the House of Commons") == "GBR"
+    assert gazetteer.institution_country("Speaker of the House") == "USA"
+
+
+def test_officials_of_several_nations_are_one_party_each():
+    events = statements(run("British, French and German officials have called for urgent action on the crisis."))
+    assert events and countries(events[0]) == {"GBR", "FRA", "DEU"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # where the speaker travels is a place, not a party
+        ("Before heading to Chile for talks, Danish Prime Minister Henrik Dahl said he was rested.", {"DNK"}),
+        # the speaker's own phrase names no party
+        ("Kenya's ambassador to Peru, Ruth Wanjiru, said the harvest was late.", {"KEN"}),
+    ],
+)
+def test_a_speakers_journey_and_own_title_name_no_party(text, expected):
+    events = statements(run(text, dt.date(2019, 6, 12)))
+    assert events and countries(events[0]) == expected

@@ -170,3 +170,9 @@ def test_a_deal_reached_or_signed_needs_no_named_agent():
 def test_talks_resuming_are_news_even_when_told_before():
     text = "Ghana and Togo held talks in Lome on Monday. The talks will resume in Accra on Friday."
     assert len(of_type(run(text, TUE), "meeting")) == 2
+
+
+def test_the_speaker_is_one_of_the_two_who_met():
+    events = run("The Ghanaian president said the two met at the presidential palace in Accra.", TUE)
+    assert [e["actor_country"] for e in of_type(events, "meeting") + of_type(events, "summit")] == ["GHA"]
+    assert not of_type(run("The Ghanaian president said the two countries would trade more.", TUE), "meeting")

@@ -44,8 +44,13 @@ def borrowed_agent(ctx: ArticleContext, tok: Token, animate: Callable[[ArticleCo
 
 def repeated_speaker(ctx: ArticleContext, tok: Token) -> Token | None:
     """The speaker a subject pronoun repeats: "officials said they will meet" (a content clause),
-    "officials told Congress ..., as they pleaded with lawmakers" (an adverbial clause)."""
-    if tok.lower_ not in SPEAKER_PRONOUNS or tok.dep_ not in {"nsubj", "nsubjpass"}:
+    "officials told Congress ..., as they pleaded with lawmakers" (an adverbial clause), "the
+    president said the two met" (one of the two who met)."""
+    together = tok.lower_ in ctx.words["plural_subjects"] and ctx.lex.verb_type.get(tok.head.lemma_.lower()) in {
+        "meeting",
+        "summit",
+    }  # "Obama said the two met at ...": the speaker is one of the two
+    if not (tok.lower_ in SPEAKER_PRONOUNS or together) or tok.dep_ not in {"nsubj", "nsubjpass"}:
         return None
     clause = tok.head
     if clause.dep_ not in {"ccomp", "advcl"} or clause.head.i == clause.i:

@@ -70,6 +70,7 @@ class DocEntities:
     recent_agents: list[tuple[int, Resolved]] = field(default_factory=list)
     speaker_kinds: dict[str, str] = field(default_factory=dict)  # person -> kind, once a title told it
     story_country: str | None = None  # the country most of the article's people belong to
+    story_pair: frozenset[str] = frozenset()  # the two countries a story of their relations is about
     # doc.ents builds a new tuple of Spans on every access: read once, indexed by token
     ents: tuple[Span, ...] = ()
     _ent_by_token: dict[int, Span] = field(default_factory=dict)
@@ -101,6 +102,9 @@ class DocEntities:
         self.mentions.sort(key=lambda m: m.start)
         self._one_name_per_person()
         self.story_country = _dominant_country(self.mentions)
+        sents = list(doc.sents)
+        lead_end = sents[min(PAIR_LEAD_SENTENCES, len(sents)) - 1].end if sents else 0
+        self.story_pair = _story_pair(self.mentions, lead_end)
         self._starts = [m.start for m in self.mentions]
         for tok in doc:  # coordinated named parties: "North Korea and Russia", "Yoon and Biden"
             if tok.dep_ == "conj" and tok.i in self._by_token and tok.head.i in self._by_token:
@@ -115,11 +119,12 @@ class DocEntities:
         such form exists; a surname must end the long form, a leading part only when the long form
         is a known person (so "James Comey" never becomes a mis-tagged "James Comey Memos")."""
         people = {m.entity.name: m.entity for m in self.mentions if m.entity.kind == "person"}
-        # a lone surname the small NER took for an organisation ("Cathcart said") is a short form too
+        # a lone surname the small NER took for an organisation or an unknown place ("Cathcart
+        # said") is a short form too
         shorts = dict(people)
         for m in self.mentions:
             e = m.entity
-            lone = e.kind == "organisation" and not e.country and " " not in e.name and e.name[:1].isupper()
+            lone = e.kind in {"organisation", "place"} and not e.country and " " not in e.name and e.name[:1].isupper()
             if lone and resolvers.lookup(e.name, self.published) is None:
                 shorts[e.name] = e
         longest: dict[str, Resolved] = {}
@@ -138,7 +143,7 @@ class DocEntities:
         if not longest:
             return
         for m in self.mentions:
-            if m.entity.kind in {"person", "organisation"} and m.entity.name in longest:
+            if m.entity.kind in {"person", "organisation", "place"} and m.entity.name in longest:
                 m.entity = longest[m.entity.name]
 
     def entity_span_at(self, i: int) -> Span | None:
@@ -389,6 +394,10 @@ class DocEntities:
                 m = self._by_token.get(child.i)
                 if m:
                     return [m.entity]
+        if tok.tag_ in {"NNS", "NNPS"} and self._is_people_noun(lemma):
+            codes = self._national_modifiers(tok)
+            if len(codes) > 1:  # "British, French and German officials": one party per nation
+                return [Resolved(f"{text} {tok.text}", code, "group") for code, text in codes.items()]
         m = self._by_token.get(tok.i)
         if m is not None and m.entity.kind != "place":
             return [m.entity]
@@ -425,8 +434,17 @@ class DocEntities:
             for child in tok.children:
                 if child.dep_ in {"amod", "compound", "nmod"}:
                     code = resolvers.country_of(child.text)
+                    m = self._by_token.get(child.i)
+                    if code is None and m is not None and m.entity.kind == "place" and child.dep_ == "compound":
+                        code = m.entity.country  # "Hamburg police": a local body of its city's country
                     if code:
                         return [Resolved(_title(tok), code, "organisation")]
+        if tok.pos_ == "NOUN" and lemma not in self.lex.group_nouns and self._is_people_noun(lemma):
+            # "Iranian negotiators", "Syrian activists", "Iran's nuclear negotiator", "200 Iranian
+            # members": people named by what they are, with a national modifier, are of that nation
+            codes = self._national_modifiers(tok)
+            if codes:
+                return [Resolved(_title(tok), next(iter(codes)), "group")]
         if lemma in self.lex.group_nouns or lemma in {"media", "ministry", "office"}:
             for child in tok.children:
                 if child.dep_ in {"poss", "amod", "compound", "nmod"}:
@@ -450,6 +468,38 @@ class DocEntities:
             if code:
                 return [Resolved(tok.text, code, "group" if tok.ent_type_ == "NORP" else "country")]
         return []
+
+    def _is_people_noun(self, lemma: str) -> bool:
+        """A noun that names people by role or office ("negotiators", "activists", "members")."""
+        lex = self.lex
+        return (
+            lemma in lex.animate_nouns
+            or lemma in lex.person_titles
+            or lemma in lex.words["member_nouns"]
+            or lemma in lex.words["kind_public_words"]
+        ) and lemma != "counterpart"
+
+    def _national_modifiers(self, tok: Token) -> dict[str, str]:
+        """The countries a noun's own modifiers name, in order, with the word naming each:
+        nationalities or countries ("Iranian", "U.S.", "Iran's", "British, French and German"),
+        never a person ("his counterpart" is not of his country)."""
+        codes: dict[str, str] = {}
+        for child in tok.children:
+            if child.dep_ not in {"amod", "compound", "nmod", "poss"}:
+                continue
+            for t in [child, *(g for g in child.subtree if g.dep_ == "conj")]:
+                code = self._country_named(t)
+                if code:
+                    codes.setdefault(code, t.text)
+        return codes
+
+    def _country_named(self, t: Token) -> str | None:
+        m = self._by_token.get(t.i)
+        if m is not None:
+            return m.entity.country if m.entity.kind in {"country", "group"} else None
+        if t.lower_ in PERSON_PRONOUNS | PLURAL_PRONOUNS | THING_PRONOUNS | SPEAKER_PRONOUNS:
+            return None
+        return resolvers.country_of(t.text)
 
     def _recent_person_outside_quotes(self, tok: Token) -> Mention | None:
         """ "he said" after a quote: the person named last outside quotation marks, preferring one who
@@ -527,6 +577,35 @@ def _dominant_country(mentions: list[Mention]) -> str | None:
         return None
     code, n = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
     return code if n / total >= STORY_MIN_SHARE else None
+
+
+PAIR_MIN_SHARE = 0.5  # the second country's mentions at least this share of the first's
+PAIR_MIN_LEAD = 2.0  # and at least this many times the third's
+PAIR_MIN_MENTIONS = 4  # and each named at least this often: a story about both, not a passing meeting
+PAIR_LEAD_SENTENCES = 3  # and both named in the lead: what the story is about, not a side topic
+
+
+def _story_pair(mentions: list[Mention], lead_end: int) -> frozenset[str]:
+    """The two countries a story of their relations is about ("Washington and Beijing's trade
+    talks", a president's visit to Havana): the two countries the article's mentions (people,
+    states, capitals, bodies) belong to most, when both clearly lead the rest and both are named
+    in the lead; empty for a domestic story, one of many countries, or one whose second country
+    is a side topic (an interview that touches on it)."""
+    counts: dict[str, int] = {}
+    for m in mentions:
+        if m.entity.country:
+            counts[m.entity.country] = counts.get(m.entity.country, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) < 2:
+        return frozenset()
+    (first, n1), (second, n2) = ranked[0], ranked[1]
+    n3 = ranked[2][1] if len(ranked) > 2 else 0
+    if n2 < PAIR_MIN_MENTIONS or n2 < PAIR_MIN_SHARE * n1 or n2 < PAIR_MIN_LEAD * n3:
+        return frozenset()
+    in_lead = {m.entity.country for m in mentions if m.start < lead_end}
+    if not {first, second} <= in_lead:
+        return frozenset()
+    return frozenset({first, second})
 
 
 def _path_to(tok: Token, top: Token) -> list[Token]:

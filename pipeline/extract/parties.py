@@ -8,6 +8,7 @@ from spacy.tokens import Token
 from pipeline.extract import resolvers
 from pipeline.extract.agents import borrowed_agent, event_owner, repeated_speaker
 from pipeline.extract.context import ArticleContext
+from pipeline.extract.places import place_deep
 from pipeline.extract.records import Candidate
 from pipeline.extract.resolvers import Resolved
 from pipeline.extract.syntax import PLACE_PREPS, agent_token, governing_verb, is_time_word, path_up, pobj_of
@@ -102,6 +103,8 @@ def arguments(ctx: ArticleContext, c: Candidate) -> None:
         c.participants.append((e, r))
     if c.etype in ctx.words["remark_types"]:
         c.participants += occasion_counterparts(ctx, c)
+    if c.etype in ctx.words["story_party_types"]:
+        c.participants += story_counterpart(ctx, c)
     if c.etype in {"summit", "meeting", "agreement", "visit"}:
         # the parties of a meeting are what a later "they" in the sentence points to
         ents.add_group(c.trigger.i, tuple([*c.actor, *(p for p, _ in c.participants)]))
@@ -120,16 +123,17 @@ def relative_subject(tok: Token, doers: frozenset[str]) -> Token | None:
 
 def domestic_actor(ctx: ArticleContext, c: Candidate) -> None:
     """A person or a domestic body the article names without a country belongs to the story's
-    country (the one most of its people belong to): "Rep. X" in a hearing story, "lawmakers",
-    "police", "officials", a resident quoted. International bodies and named organisations keep
-    none."""
+    country (the one most of its people belong to; for a body, with none, the news' place's):
+    "Rep. X" in a hearing story, "lawmakers", "police", "officials", a resident quoted.
+    International bodies and named organisations keep none."""
     story = ctx.entities.story_country
-    if story is None:
-        return
     if c.actor:
         first = c.actor[0]
-        if first.kind == "person" and not first.country:
+        if story is not None and first.kind == "person" and not first.country:
             c.actor[0] = Resolved(first.name, story, "person")
+        return
+    story = story or scene_country(ctx)  # a person may come from anywhere; local police do not
+    if story is None:
         return
     head = c.actor_head
     if head is None or head.ent_type_ in {"ORG", "GPE", "NORP", "LOC", "FAC"}:
@@ -140,6 +144,17 @@ def domestic_actor(ctx: ArticleContext, c: Candidate) -> None:
         ch.dep_ in {"amod", "compound", "poss"} and ch.ent_type_ in {"ORG", "GPE", "NORP"} for ch in head.children
     ):
         c.actor = [Resolved(c.actor_text or head.text, story, "group")]
+
+
+def scene_country(ctx: ArticleContext) -> str | None:
+    """The country the news takes place in: the dateline's, else the place the lead sets ("protesters
+    tried to block the summit Friday in Hamburg"); local police, officials and residents quoted in a
+    story with no leading country of people are of it."""
+    scene = ctx.scene
+    if scene.dateline is not None and scene.dateline[1]:
+        return scene.dateline[1]
+    setting = scene.lead_setting(ctx.doc, lambda t: place_deep(ctx, t))
+    return setting.place[1] if setting is not None else None
 
 
 def occasion_counterparts(ctx: ArticleContext, c: Candidate) -> list[Party]:
@@ -163,6 +178,23 @@ def occasion_counterparts(ctx: ArticleContext, c: Candidate) -> list[Party]:
                 for code in sorted(e.countries - {own})
             ]
     return []
+
+
+def story_counterpart(ctx: ArticleContext, c: Candidate) -> list[Party]:
+    """In a story of two countries' relations (entities.story_pair), an act of one side that
+    names no other country involves the other: "'The deal's not done,' the press secretary said"
+    in a story of a deal between the two, "the pope said" on his visit to the other's schoolchildren.
+    Not for commentary (an analyst's view is no act between the two)."""
+    pair = ctx.entities.story_pair
+    if not pair:
+        return []
+    found = {e.country for e in c.actor if e.country} | {e.country for e, _ in c.participants if e.country}
+    if len(found) != 1 or not found <= pair:
+        return []
+    if speaker_kind(ctx, c) in ctx.words["commentary_kinds"]:  # (remembered: "he says" of an analyst)
+        return []
+    (other,) = pair - found
+    return [(Resolved(resolvers.country_name(other) or other, other, "country"), "counterpart")]
 
 
 # the kinds of speaker an actor is, most specific first: what a noun phrase's words say wins over
@@ -257,8 +289,16 @@ def is_place_of_occasion(ctx: ArticleContext, tok: Token) -> bool:
     word = prep.lower_
     if word in PLACE_PREPS:
         return True
-    noun = prep.head.lemma_.lower()
-    return word in ctx.words["destination_preps"] and noun in ctx.words["event_frame_nouns"]
+    head = prep.head
+    noun = head.lemma_.lower()
+    if word not in ctx.words["destination_preps"]:
+        return False
+    # "during a trip to Russia", "before heading to China", "during his flight to Washington"
+    return (
+        noun in ctx.words["event_frame_nouns"]
+        or noun in ctx.words["journey_nouns"]
+        or (head.pos_ == "VERB" and ctx.lex.verb_type.get(noun) == "visit")
+    )
 
 
 def is_traveller(ctx: ArticleContext, c: Candidate) -> bool:
@@ -341,11 +381,14 @@ def plural_titles(ctx: ArticleContext, tok: Token) -> list[Resolved]:
 def content_parties(ctx: ArticleContext, key: Token, c: Candidate) -> list[Party]:
     """Who a statement is about: the parties named as nouns in its content clause; not places of
     the event, not nationality adjectives ("Ukrainian forces"), not the content of another
-    speaker's statement nested in it ("as intelligence reports have confirmed that ...")."""
+    speaker's statement nested in it ("as intelligence reports have confirmed that ..."), not the
+    phrase of a speaker whose country is known ("the head of the Cairo-based Arab League said")."""
     out = []
     keys = {k.i for k in c.keys}
     ents = ctx.entities
     sent_index = ctx.sent_index
+    # the speaker's own phrase, once the speaker has a country ("a former ambassador to Ukraine")
+    actor_head = c.actor_head if c.actor and c.actor[0].country else None
     for t in key.subtree:
         if t.i == key.i or sent_index[t.i] != sent_index[key.i]:
             continue
@@ -356,8 +399,13 @@ def content_parties(ctx: ArticleContext, key: Token, c: Candidate) -> list[Party
             continue
         if t.ent_type_ == "NORP" and t.dep_ in {"amod", "compound", "nmod"}:
             continue
-        if any(a.i in ctx.other_statement_keys and a.i not in keys for a in path_up(t, key)):
+        path = path_up(t, key)
+        if any(a.i in ctx.other_statement_keys and a.i not in keys for a in path):
             continue
+        listed = t.dep_ == "conj" or any(ch.dep_ == "conj" for ch in t.children)
+        if actor_head is not None and not listed and any(a.i == actor_head.i for a in path):
+            continue  # "the head of the Cairo-based Arab League said": Egypt is no party; a list is
+            # ("the leaders of France, Germany and Italy said")
         if m.entity.kind in {"person", "country", "organisation", "group"} and m.entity.country:
             if t.ent_type_ in {"GPE", "LOC"} and is_place_of_occasion(ctx, t):
                 continue
