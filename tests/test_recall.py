@@ -176,3 +176,13 @@ def test_the_speaker_is_one_of_the_two_who_met():
     events = run("The Ghanaian president said the two met at the presidential palace in Accra.", TUE)
     assert [e["actor_country"] for e in of_type(events, "meeting") + of_type(events, "summit")] == ["GHA"]
     assert not of_type(run("The Ghanaian president said the two countries would trade more.", TUE), "meeting")
+
+
+def test_made_clear_is_a_statement_of_its_agent_only():
+    for text in (
+        "The foreign minister made clear on Monday that the talks would continue.",
+        "The president has made it clear that he will not resign.",
+        "The foreign ministry made plain that it would not back down.",
+    ):
+        assert of_type(run(text, TUE), "statement"), text
+    assert not of_type(run("The ruling made clear that the law applies to everyone.", TUE), "statement")

@@ -39,6 +39,7 @@ class TriggerMarker:
 
     def __init__(self, nlp: Language, name: str):
         lex = load_lexicon()
+        words = lex.words
         strings = nlp.vocab.strings
         # lemma hash -> labels whose lemma list holds it, with the test each label makes
         self.by_lemma: dict[int, list[tuple[str, str]]] = {}
@@ -77,7 +78,23 @@ class TriggerMarker:
                         "RIGHT_ID": "object",
                         "RIGHT_ATTRS": {"DEP": "dobj", "LEMMA": {"IN": sorted(lex.light_objects)}},
                     },
-                ]
+                ],
+                # "made clear that ...", "made it clear": the adjective is the complement, not an object
+                [
+                    {
+                        "RIGHT_ID": "verb",
+                        "RIGHT_ATTRS": {"LEMMA": {"IN": sorted(words["clarity_verbs"])}, "POS": "VERB"},
+                    },
+                    {
+                        "LEFT_ID": "verb",
+                        "REL_OP": ">",
+                        "RIGHT_ID": "object",
+                        "RIGHT_ATTRS": {
+                            "DEP": {"IN": sorted(words["clarity_deps"])},
+                            "LEMMA": {"IN": sorted(words["clarity_adjectives"])},
+                        },
+                    },
+                ],
             ],
         )
 
@@ -116,13 +133,60 @@ def make_trigger_marker(nlp: Language, name: str) -> TriggerMarker:
 
 @Language.component(PARAGRAPHS)
 def mark_paragraphs(doc: Doc) -> Doc:
-    """A line break ends a sentence: headlines, paragraphs and list items never run into each other.
-    Runs before the parser, which keeps these boundaries."""
+    """Sentence boundaries the parser keeps (this runs after the tagger, before the parser).
+
+    A line break ends a sentence: headlines, paragraphs and list items never run into each other.
+    Two places where the small parser breaks a sentence in its middle are marked as no boundary:
+    a quote that opens right after a possessive or a preposition (a show or book title: "told
+    X's "Face the Nation" that ...", "speaking on "Meet the Press""), and the token after an
+    abbreviation that ends a noun phrase (a party or state label: "a Texas GOP. said", "R-Ohio.")
+    when it is lowercase, or when the words since a quote closed by a comma hold no verb (the
+    quote's attribution has not come yet). Word lists: rules/words.json."""
+    words = load_lexicon().words
+    abbreviations = words["phrase_final_abbreviations"]
+    opening_tags = words["quote_opening_tags"]
     for tok in doc[1:]:
         prev = doc[tok.i - 1]
         if "\n" in prev.whitespace_ or (prev.is_space and "\n" in prev.text):
             tok.is_sent_start = True
+        elif tok.text in _OPENING_QUOTES and prev.tag_ in opening_tags and tok.i + 1 < len(doc):
+            tok.is_sent_start = False
+            doc[tok.i + 1].is_sent_start = False
+        elif _ends_label(doc, prev.i, abbreviations, words["party_letters"]) and _continues(doc, tok):
+            tok.is_sent_start = False
     return doc
+
+
+_OPENING_QUOTES = frozenset({'"', "\u201c"})
+_COMMA_QUOTES = frozenset({'"', "\u201d"})
+
+
+def _ends_label(doc: Doc, i: int, abbreviations: frozenset[str], party_letters: frozenset[str]) -> bool:
+    """Token i ends a noun phrase with an abbreviation's period: "Calif.", "GOP" + ".", "R-Texas" + "."."""
+    tok = doc[i]
+    if tok.text in abbreviations and tok.text.endswith("."):
+        return True
+    if tok.text != "." or i == 0 or doc[i - 1].whitespace_:
+        return False
+    word = doc[i - 1]
+    if word.text in abbreviations or word.text + "." in abbreviations:
+        return True
+    return i >= 3 and doc[i - 2].text == "-" and doc[i - 3].text in party_letters and not doc[i - 3].whitespace_
+
+
+def _continues(doc: Doc, tok) -> bool:
+    """The sentence goes on after the abbreviation: a lowercase word, or no verb since a quote closed by a comma."""
+    if tok.is_space:
+        return False
+    if tok.text[:1].islower():
+        return True
+    for j in range(tok.i - 2, max(tok.i - 25, 0), -1):
+        t = doc[j]
+        if "\n" in t.whitespace_ or t.text in {".", "!", "?", ";"} or t.tag_.startswith("VB"):
+            return False
+        if t.text in _COMMA_QUOTES and doc[j - 1].text == ",":
+            return True
+    return False
 
 
 @Language.component(QUOTES)
