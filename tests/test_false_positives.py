@@ -185,3 +185,9 @@ def test_a_ship_is_no_visitor():
     )
     assert "visit" not in types("The tanker Ocean Star left the port on Friday, heading to Dubai, the company said.")
     assert "visit" in types("The foreign minister left Paris on Friday, heading to Rotterdam.")
+
+
+def test_calling_it_a_visit_is_a_view_not_a_new_act():
+    text = 'President Ana Costa arrived in Hanoi on Friday. The spokesman called this a "trust-building visit."'
+    assert types(text).count("visit") == 1  # the arrival; not the view of it
+    assert "visit" in types("The spokesman called President Ana Costa's visit to Hanoi a success.")
