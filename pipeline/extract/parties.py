@@ -308,10 +308,17 @@ def is_place_of_occasion(ctx: ArticleContext, tok: Token) -> bool:
 
 
 def is_traveller(ctx: ArticleContext, c: Candidate) -> bool:
-    """A visit is an official's trip: a named person, an office holder or a delegation."""
+    """A visit is an official's trip: a named person, an office holder or a delegation (never a
+    ship or plane named like a person: "the British-flagged X", "the tanker X")."""
+    head = c.actor_head
+    if head is not None and any(
+        m.dep_ in {"amod", "compound", "appos"}
+        and (m.lower_.endswith("flagged") or m.lemma_.lower() in ctx.words["vessel_modifiers"])
+        for m in head.children
+    ):
+        return False
     if c.actor and c.actor[0].kind == "person":
         return True
-    head = c.actor_head
     return head is not None and head.lemma_.lower() in ctx.lex.traveller_nouns
 
 
