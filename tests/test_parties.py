@@ -255,16 +255,17 @@ def test_people_named_by_role_with_a_nationality_are_of_that_country(text, count
     assert events and events[0]["actor_country"] == country
 
 
-def test_a_city_police_force_is_of_the_citys_country():
-    events = statements(run("Hamburg police said on Friday that 45 people were arrested."))
-    assert events and events[0]["actor_country"] == "DEU"
-
-
-def test_local_bodies_take_the_country_of_the_news_place_when_no_country_leads():
-    text = (
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a city's police force is of the city's country
+        "Hamburg police said on Friday that 45 people were arrested.",
+        # a local body with no country takes the news place's when no country leads the story
         "Protesters blocked roads near the summit venue on Friday in Hamburg, Germany. "
-        "Police said 45 people were arrested."
-    )
+        "Police said 45 people were arrested.",
+    ],
+)
+def test_local_police_are_of_their_places_country(text):
     events = [e for e in statements(run(text)) if "arrested" in e["evidence_text"]]
     assert events and events[0]["actor_country"] == "DEU"
 
