@@ -101,11 +101,13 @@ def news_events():
     def prepare() -> list[dict]:
         """Ingest and clean the run's day, or a manual run's range; the shards, or none (falsy:
         extract and finish skipped)."""
-        from pipeline.manual_run import prepare_run
+        from pipeline.manual_run import manual_run, prepare_run
 
         ctx = get_current_context()
+        settings = _settings()
         day = ctx["data_interval_start"].date()
-        return [s.to_xcom() for s in prepare_run(ctx["params"], day, ctx["run_id"], _settings())]
+        shards = prepare_run(manual_run(ctx["params"], settings), day, ctx["run_id"], settings)
+        return [s.to_xcom() for s in shards]
 
     @task(
         execution_timeout=EXTRACT_TIMEOUT,

@@ -17,6 +17,8 @@ counted by actor. All reference data lives in files, never in code:
   country (Congress, the Duma, the House of Commons, Democrats, Labour; "Sen.", "Chancellor of the
   Exchequer"), so that an office holder the people table lacks still gets a country from the body
   named with the name ("Rep. X", "X, the chairwoman of the Democratic National Committee").
+- `pipeline/data/territories.csv`: dependent territories (Bermuda, Reunion, Isle of Man) and their
+  sovereign state: their capitals are places like any city, never above a namesake elsewhere.
 - `pipeline/data/regions.csv`: continents, seas and regions (Middle East, Korean Peninsula, Crimea), so
   that they are places with the right country or none, not a small town of the same name.
 
@@ -44,6 +46,7 @@ DATA_DIR = Path(__file__).parent / "data"
 KINDS = ("person", "country", "organisation", "group", "place")
 MAX_NGRAM = 7
 _MIN_POPULATION_FOR_ALTERNATE_NAMES = 100_000
+TERRITORY_CITY_HANDICAP = 2  # a dependency's city must be this many times a namesake's size to win
 # GeoNames alternate names include codes and abbreviations; only plain English-looking names are kept.
 _ALTERNATE_NAME = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
 
@@ -294,6 +297,7 @@ class Gazetteer:
         self._capital_points: dict[str, tuple[float, float]] = {}
         self._capital_names: dict[str, str] = {}
         self._metonyms: dict[str, str] = {}
+        self.territories: dict[str, str] = {}  # a dependency's iso3 -> its sovereign's (territories.csv)
 
     # -- loading --
     def _load_countries(self) -> None:
@@ -328,7 +332,13 @@ class Gazetteer:
             elif kind in ("capital", "metonym"):
                 self.country_places.add(text, Entity(text, iso3, "place"), overwrite=True)
                 self._metonyms[" ".join(_drop_article(tokens(text))).lower()] = iso3
+        self.territories = {row["iso3"]: row["sovereign"] for row in _read_csv("territories.csv")}
         for capital, iso3 in capitals:
+            if iso3 in self.territories:
+                # a dependency's capital does not stand for a government, nor outrank its namesakes
+                # ("Saint-Denis" in most news is the Paris suburb, "Hamilton" the Canadian city, a
+                # "Douglas" a first name): it is a city among the others of its name
+                continue
             self.actors.add(capital, Entity(self.country_names[iso3], iso3, "country"))
             self.country_places.add(capital, Entity(capital, iso3, "place"))
 
@@ -390,9 +400,19 @@ class Gazetteer:
 
         points = self._city_points
 
+        territories = self.territories
+
+        def weight(population: int, iso3: str) -> int:
+            # a dependency's city outranks a sovereign state's namesake only when twice its size
+            # ("San Juan" is Puerto Rico's; "Saint-Denis" the Paris suburb, not Reunion's capital)
+            return population if iso3 in territories else population * TERRITORY_CITY_HANDICAP
+
+        def outranks(population: int, iso3: str, held: tuple[int, str, str]) -> bool:
+            return weight(population, iso3) > weight(held[0], held[1])
+
         def put(name: str, population: int, iso3: str, canonical: str, point: tuple[float, float] | None) -> None:
             key = _city_key(name)
-            if key and (key not in cities or cities[key][0] < population):
+            if key and (key not in cities or outranks(population, iso3, cities[key])):
                 cities[key] = (population, iso3, canonical)
             if key and point and ((key, iso3) not in points or points[key, iso3][0] < population):
                 points[key, iso3] = (population, *point)

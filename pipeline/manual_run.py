@@ -93,12 +93,11 @@ def run_days_of(run: ManualRun, day: dt.date, settings: Settings) -> list[dt.dat
     return [day]
 
 
-def prepare_run(params: dict | None, day: dt.date, run_id: str, settings: Settings) -> list[Shard]:
+def prepare_run(run: ManualRun, day: dt.date, run_id: str, settings: Settings) -> list[Shard]:
     """The DAG's `prepare`: ingest and clean each date of the run; the shards of every date with
     documents (a date without is finished here: its run row is written)."""
     from pipeline.runner import prepare
 
-    run = manual_run(params, settings)
     shards: list[Shard] = []
     for d in run_days_of(run, day, settings):
         prepared = prepare(run.source, settings.warehouse, d, f"{run_id}__{d}" if run.is_range else run_id, settings)
@@ -121,7 +120,6 @@ def run_range(run: ManualRun, run_id: str, settings: Settings) -> dict:
     from pipeline.runner import extract
 
     days = range_days(run, settings)
-    params = {"source": run.source, "start": run.start, "end": run.end, "reprocess": run.reprocess}
-    shards = prepare_run(params, run.start, run_id, settings)
+    shards = prepare_run(run, run.start, run_id, settings)
     done = finish_run(shards, [extract(s, settings) for s in shards]) if shards else {"published": []}
     return {"days": [d.isoformat() for d in days], "published": done["published"]}

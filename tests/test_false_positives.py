@@ -137,3 +137,57 @@ def test_a_bare_quote_continuing_a_commentator_is_not_a_new_act():
     said = [t for t in types(text) if t == "statement"]
     # the analyst's first remark and both of the minister's are kept; her quote told again is not
     assert len(said) == 3
+
+
+# Type errors (issue 11): the act is real but of another type than the trigger suggests.
+
+
+def test_leaders_meeting_is_a_summit():
+    # heads of state or government in office on the day (people.csv), with no title in the sentence
+    assert "summit" in types("Biden and Xi will meet in Lima on Friday.")
+    # "leaders" as the subject of the meeting
+    assert "summit" in types("The leaders were meeting to discuss climate change.")
+    # the chair of a body is not a head of state, and leaders of a party are not state leaders
+    kept = types(
+        "Prime Minister Keir Starmer said after a meeting with European Parliament President Roberta Metsola that the plan would work."
+    )
+    assert "meeting" in kept and "summit" not in kept
+    assert "summit" not in types("The leaders of the opposition parties met on Monday.")
+
+
+def test_a_deal_only_tried_for_is_no_agreement():
+    assert "agreement" not in types("Negotiators were scrambling to reach a deal before the deadline.")
+    assert "agreement" not in types("The two sides try and reach a final deal.")
+    assert "agreement" not in types("Officials have been trying to broker a truce.")
+    assert "agreement" in types("Negotiators reached a deal on Monday.")
+
+
+def test_a_signed_statement_or_letter_is_a_statement():
+    assert types("Forty lawmakers signed a statement demanding the release of the prisoners.") == ["statement"]
+    assert "agreement" in types("The two countries signed a joint statement on trade.")
+
+
+def test_trade_value_worth_of_goods_is_no_pledge():
+    kept = types("The president declined to say what would happen to tariffs on $200 billion worth of goods.")
+    assert "pledge" not in kept
+    assert "pledge" in types("The government will provide $200 million in aid to the flood victims.")
+
+
+def test_speaking_at_a_social_occasion_is_a_statement_not_a_speech():
+    kept = types("Speaking at a dinner gathering at the palace, the president said the talks went well.")
+    assert "speech" not in kept and "statement" in kept
+    assert "speech" in types("Speaking at a forum in Davos, the president said the talks went well.")
+
+
+def test_a_ship_is_no_visitor():
+    assert "visit" not in types(
+        "The British-flagged Stena Star left the port on Friday, heading to Dubai, the company said."
+    )
+    assert "visit" not in types("The tanker Ocean Star left the port on Friday, heading to Dubai, the company said.")
+    assert "visit" in types("The foreign minister left Paris on Friday, heading to Rotterdam.")
+
+
+def test_calling_it_a_visit_is_a_view_not_a_new_act():
+    text = 'President Ana Costa arrived in Hanoi on Friday. The spokesman called this a "trust-building visit."'
+    assert types(text).count("visit") == 1  # the arrival; not the view of it
+    assert "visit" in types("The spokesman called President Ana Costa's visit to Hanoi a success.")

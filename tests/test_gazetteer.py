@@ -253,3 +253,33 @@ def test_office_names_differ_by_country_but_mean_the_same_office() -> None:
 )
 def test_office_descriptions_resolve_to_the_holder(phrase: str, name: str) -> None:
     assert lookup(phrase, NOV_2024).name == name
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [
+        ("Saint-Denis", "FRA"),  # the Paris suburb, not Reunion's capital
+        ("Hamilton", "CAN"),  # the Ontario city, not Bermuda's capital of 900 people
+        ("Jamestown", "USA"),  # not Saint Helena's capital
+        ("San Juan", "PRI"),  # a dependency's city still wins when it is far the largest
+        ("Nuuk", "GRL"),  # and one with no namesake is its territory's
+    ],
+)
+def test_a_dependencys_capital_does_not_outrank_a_namesake(name: str, country: str) -> None:
+    assert place_country(name) == country
+
+
+def test_a_dependencys_capital_does_not_stand_for_a_government() -> None:
+    assert lookup("Saint-Denis").kind == "place"
+    assert lookup("Hamilton").country != "BMU"
+    # the territory itself is still named by its own name
+    assert lookup("Bermuda").country == "BMU"
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [("ACTED", "FRA"), ("Human Rights Watch", "USA"), ("Oxfam", "GBR"), ("Amnesty International", None)],
+)
+def test_aid_groups_and_ngos_have_their_home_country_or_none(name: str, country: str | None) -> None:
+    found = lookup(name)
+    assert found is not None and found.kind == "organisation" and found.country == country

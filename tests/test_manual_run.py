@@ -60,14 +60,14 @@ def test_run_range_publishes_the_dates_of_the_range(tmp_path):
 def test_a_range_is_the_shards_of_every_date_finished_in_one_pass(tmp_path):
     """prepare returns the shards of each date of the range, finish publishes them together and
     names only dates that published; a published day without reprocess prepares nothing."""
-    from pipeline.manual_run import finish_run, prepare_run
+    from pipeline.manual_run import finish_run, manual_run, prepare_run
     from pipeline.runner import extract
 
     settings = Settings(source=str(SEEDS), warehouse=str(tmp_path / "warehouse"))
     two = SEED_DATES[:2]
     params = {"start": (two[0] - dt.timedelta(days=1)).isoformat(), "end": two[1].isoformat()}
-    shards = prepare_run(params, dt.date(2000, 1, 1), "manual__r", settings)
+    shards = prepare_run(manual_run(params, settings), dt.date(2000, 1, 1), "manual__r", settings)
     assert sorted({s.cleaned.day for s in shards}) == two
     done = finish_run(shards, [extract(s, settings) for s in shards])
     assert done["published"] == [d.isoformat() for d in two]
-    assert prepare_run({"reprocess": False}, two[0], "scheduled__x", settings) == []
+    assert prepare_run(manual_run({"reprocess": False}, settings), two[0], "scheduled__x", settings) == []

@@ -18,8 +18,10 @@ from pipeline.extract.resolvers import Resolved
 from pipeline.extract.scene import (
     act_of,
     audience_place,
+    is_leader,
     is_leaders_meeting,
     is_upcoming,
+    leaders_as_subject,
     recent_pledge_recipients,
     same_actor_context,
 )
@@ -44,7 +46,9 @@ def emit(
             return  # "he said", of a reporter named before
         if c.etype == "statement" and repeats_commentary(ctx, c):
             return
-    if c.etype in {"summit", "meeting"} and is_leaders_meeting(ctx, c) and not _envoy_among_leaders(ctx, c):
+    if c.etype in {"summit", "meeting"} and (
+        leaders_as_subject(ctx, c) or is_leaders_meeting(ctx, c) and not _envoy_among_leaders(ctx, c)
+    ):
         c.etype = "summit"
     tense = tense_of(c.keys[0], ctx.lex)
     if is_upcoming(c.trigger):
@@ -165,7 +169,7 @@ def _envoy_among_leaders(ctx: ArticleContext, c: Candidate) -> bool:
     """A minister or envoy holding talks with leaders ("the secretary's talks with the prime
     minister and the president") holds a meeting: a summit is the leaders' own."""
     actor = c.actor[0]
-    return actor.kind == "person" and not any(m.entity == actor and m.leader for m in ctx.entities.mentions)
+    return actor.kind == "person" and not is_leader(ctx, actor)
 
 
 def quoted_span(ctx: ArticleContext, s_index: int, sent: Span) -> Span:

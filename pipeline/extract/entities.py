@@ -375,6 +375,8 @@ class DocEntities:
         lemma = tok.lemma_.lower()
         if low in SPEAKER_PRONOUNS:
             return [speaker] if speaker else []
+        if low in PERSON_PRONOUNS and (named := self._name_ending_in_pronoun(tok)) is not None:
+            return [named]  # "Vice Premier Liu He": a surname the small NER took for a pronoun
         if low in PERSON_PRONOUNS:
             m = self._recent_person_outside_quotes(tok)
             return [m.entity] if m else []
@@ -468,6 +470,31 @@ class DocEntities:
             if code:
                 return [Resolved(tok.text, code, "group" if tok.ent_type_ == "NORP" else "country")]
         return []
+
+    def _name_ending_in_pronoun(self, tok: Token) -> Resolved | None:
+        """A capitalised "He"/"She" inside a sentence with given names before it in the same noun
+        phrase ("China's Vice Premier Liu He", "met Zhang He") is a surname, not a pronoun: the
+        person of that name, of the country its modifiers name."""
+        if not tok.text[:1].isupper() or tok.i == tok.sent.start or self.doc[tok.i - 1].is_quote:
+            return None
+        parts = []
+        i = tok.i - 1
+        while i >= tok.left_edge.i:
+            t = self.doc[i]
+            if t.pos_ != "PROPN" or t.dep_ != "compound" or t.head.i != tok.i or not t.text[:1].isupper():
+                break
+            if t.lemma_.lower() in self.lex.person_titles or resolvers.country_of(t.text):
+                break
+            parts.insert(0, t.text)
+            i -= 1
+        if not parts:
+            return None
+        name = " ".join([*parts, tok.text])
+        known = resolvers.lookup(name, self.published)
+        if known is not None and known.kind == "person":
+            return known
+        codes = self._national_modifiers(tok)
+        return Resolved(name, next(iter(codes), None), "person")
 
     def _is_people_noun(self, lemma: str) -> bool:
         """A noun that names people by role or office ("negotiators", "activists", "members")."""

@@ -175,8 +175,13 @@ def is_commitment(ctx: ArticleContext, root: Token) -> bool:
         lemma = t.lemma_.lower()
         if lemma in ctx.lex.pledge_nouns:
             return True
-        if lemma in w["traded_value_nouns"]:
-            return False  # "tariffs on $60 billion of goods": the value of trade, not a commitment
+        if lemma in w["traded_value_nouns"] or any(
+            p.dep_ == "prep"
+            and p.lower_ == "of"
+            and any(g.lemma_.lower() in w["traded_value_nouns"] for g in p.children)
+            for p in t.children
+        ):
+            return False  # "tariffs on $60 billion of goods", "$200 billion worth of goods": the value of trade
         if t.pos_ == "VERB":
             if lemma in w["valuation_verbs"] or any(
                 c.dep_ == "dobj" and c.lemma_.lower() in w["traded_value_nouns"] for c in t.children

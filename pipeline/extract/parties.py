@@ -184,10 +184,16 @@ def story_counterpart(ctx: ArticleContext, c: Candidate) -> list[Party]:
     """In a story of two countries' relations (entities.story_pair), an act of one side that
     names no other country involves the other: "'The deal's not done,' the press secretary said"
     in a story of a deal between the two, "the pope said" on his visit to the other's schoolchildren.
-    Not for commentary (an analyst's view is no act between the two)."""
+    Not for a named actor of neither side or anonymous sources; not for commentary (an analyst's view is no act between the two)."""
     pair = ctx.entities.story_pair
     if not pair:
         return []
+    known = resolvers.lookup(c.actor[0].name, ctx.published) if c.actor and not c.actor[0].country else None
+    if known is not None and not known.country:
+        return []  # a known actor of neither side (the EU's president, a UN body) about one of them
+    head = c.actor_head
+    if not c.actor and head is not None and head.lemma_.lower() in ctx.words["anonymous_sources"]:
+        return []  # "sources said China tried to ...": whose sources is unknown
     found = {e.country for e in c.actor if e.country} | {e.country for e, _ in c.participants if e.country}
     if len(found) != 1 or not found <= pair:
         return []
@@ -302,10 +308,17 @@ def is_place_of_occasion(ctx: ArticleContext, tok: Token) -> bool:
 
 
 def is_traveller(ctx: ArticleContext, c: Candidate) -> bool:
-    """A visit is an official's trip: a named person, an office holder or a delegation."""
+    """A visit is an official's trip: a named person, an office holder or a delegation (never a
+    ship or plane named like a person: "the British-flagged X", "the tanker X")."""
+    head = c.actor_head
+    if head is not None and any(
+        m.dep_ in {"amod", "compound", "appos"}
+        and (m.lower_.endswith("flagged") or m.lemma_.lower() in ctx.words["vessel_modifiers"])
+        for m in head.children
+    ):
+        return False
     if c.actor and c.actor[0].kind == "person":
         return True
-    head = c.actor_head
     return head is not None and head.lemma_.lower() in ctx.lex.traveller_nouns
 
 

@@ -905,15 +905,45 @@ def is_leaders_meeting(ctx: ArticleContext, c: Candidate) -> bool:
     if not c.actor or not c.participants:
         return False
     people = [c.actor[0]] + [p for p, _ in c.participants]
-    leaders = 0
-    for p in people:
-        if p.kind != "person":
-            continue
-        for m in ctx.entities.mentions:
-            if m.entity == p and m.leader:
-                leaders += 1
-                break
-    return leaders >= 2
+    # in office on the day counts for a meeting in person ("X and Y will meet"), not for a call
+    in_office = c.variant != "phone" and c.trigger.lemma_.lower() not in ctx.words["conversation_verbs"]
+    return sum(1 for p in people if is_leader(ctx, p, in_office)) >= 2
+
+
+def is_leader(ctx: ArticleContext, p: Resolved, in_office: bool = True) -> bool:
+    """A person the article names as a leader ("President X", "the prime minister"), or, with
+    `in_office`, who was a head of state or government on the publication day (people.csv)."""
+    if p.kind != "person":
+        return False
+    bodies = ctx.words["presided_bodies"]
+    for m in ctx.entities.mentions:
+        if m.entity == p and m.leader:
+            before = ctx.doc[max(0, m.start - 3) : m.start]
+            if not any(t.lemma_.lower() in bodies for t in before):
+                return True  # never "European Parliament President X", "Commission President X": a body's chair
+    return (
+        in_office
+        and p.country is not None
+        and any(
+            resolvers.leader(p.country, role, ctx.published) == p.name
+            for role in ("head of state", "head of government")
+        )
+    )
+
+
+def leaders_as_subject(ctx: ArticleContext, c: Candidate) -> bool:
+    """ "The leaders were meeting", "world leaders will meet", "EU leaders met": leaders meeting as
+    one subject is a summit (never "the leaders of the opposition", "party leaders")."""
+    subj = next((t for t in c.trigger.children if t.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subj is None or subj.lemma_.lower() != "leader" or subj.tag_ != "NNS":
+        return False
+    allowed = ctx.words["summit_leader_modifiers"]
+    for t in subj.children:
+        if t.dep_ == "prep" and t.lower_ == "of":
+            return False
+        if t.dep_ in {"compound", "amod", "nmod"} and not (t.lower_ in allowed or t.ent_type_ in {"GPE", "ORG"}):
+            return False
+    return True
 
 
 def same_actor_context(ctx: ArticleContext, s_index: int, c: Candidate, tense: str, what: str) -> Emitted | None:

@@ -13,6 +13,10 @@ from pipeline.extract.records import Candidate
 def agreement(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate | None:
     lex = ctx.lex
     obj = next((c for c in tok.children if c.dep_ in {"dobj", "nsubjpass"}), None)
+    if _attempted(ctx, tok):
+        return None  # "scrambling to reach a deal", "try and reach a deal", "no rush to finalize": not (yet) an act
+    if lemma == "sign" and obj is not None and _signed_text(ctx, obj):
+        return Candidate("statement", tok, [tok], stance="other")  # "signed a statement/letter demanding ..."
     if lemma == "agree":
         agree_preps = ctx.words["agree_preps"]
         if any(c.dep_ == "ccomp" for c in tok.children):
@@ -37,3 +41,22 @@ def agreement(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candid
     if lemma == "strike" and obj is not None:
         return Candidate("military", tok, [tok])
     return None
+
+
+def _attempted(ctx: ArticleContext, tok: Token) -> bool:
+    """The deal is only tried for: the verb is the goal of an attempt ("were scrambling to reach",
+    "seek to finalize", "try and reach") or of an effort noun ("a bid to reach", "no rush to sign")."""
+    w = ctx.words
+    head = tok.head.lemma_.lower()
+    if tok.dep_ == "xcomp" and head in w["attempt_heads"]:
+        return True
+    if tok.dep_ == "conj" and head == "try":
+        return True
+    return tok.dep_ == "acl" and tok.head.pos_ == "NOUN" and head in w["attempt_nouns"]
+
+
+def _signed_text(ctx: ArticleContext, obj: Token) -> bool:
+    """A statement, letter or petition signed is a statement made, not a pact ("a joint statement" stays one)."""
+    if obj.lemma_.lower() not in ctx.words["signed_text_nouns"]:
+        return False
+    return not any(c.dep_ in {"amod", "compound"} and c.lower_ == "joint" for c in obj.children)

@@ -29,6 +29,8 @@ def nominal(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidat
         return None  # "free speech", "hate speech"
     if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in w["not_speech_heads"]:
         return None  # "freedom of speech", "the right of assembly": a right, not an act
+    if tok.dep_ == "oprd" and any(c.dep_ == "dobj" and c.pos_ == "PRON" for c in tok.head.children):
+        return None  # "called it a historic summit", "called this a trust-building visit": a view of an act told before
     if tok.dep_ == "pobj" and tok.head.lower_ in lex.temporal_preps and is_definite(tok, w["definite_determiners"]):
         return None  # "after the Cairo address": a time reference to an act reported before
     if etype == "meeting" and any(

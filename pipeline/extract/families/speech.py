@@ -23,7 +23,7 @@ def speech(ctx: ArticleContext, tok: Token, lemma: str, etype: str) -> Candidate
     audience_preps = ctx.words["speech_audience_preps"]
     for prep in (c for c in tok.children if c.dep_ == "prep" and c.lower_ in audience_preps):
         pobj = pobj_of(prep)
-        if pobj is not None and (pobj.lemma_.lower() in lex.audience_nouns or pobj.ent_type_ in {"ORG", "EVENT"}):
+        if pobj is not None and formal_audience(ctx, pobj):
             return Candidate("speech", tok, [tok])
     if lemma == "speak" and _spoke_with_party(ctx, tok):
         return Candidate("meeting", tok, [tok], variant="talks")  # "spoke with President X", "X and Y spoke"
@@ -77,8 +77,17 @@ def _sets_a_statement(ctx: ArticleContext, tok: Token) -> bool:
         if pobj is not None and pobj.lemma_.lower() in ctx.words["press_audience_nouns"]:
             return True
     return not any(
-        (p := pobj_of(prep)) is not None
-        and (p.lemma_.lower() in ctx.lex.audience_nouns or p.ent_type_ in {"ORG", "EVENT"})
+        (p := pobj_of(prep)) is not None and formal_audience(ctx, p)
         for prep in tok.children
         if prep.dep_ == "prep" and prep.lower_ in ctx.words["speech_audience_preps"]
     )
+
+
+def formal_audience(ctx: ArticleContext, pobj: Token) -> bool:
+    """An audience a speech is given to ("the assembly", "a forum", a named body or event), not a
+    social occasion ("a dinner gathering", "a lunch meeting"): speaking there is a statement."""
+    if any(
+        c.dep_ in {"compound", "amod"} and c.lemma_.lower() in ctx.words["social_occasion_nouns"] for c in pobj.children
+    ):
+        return False
+    return pobj.lemma_.lower() in ctx.lex.audience_nouns or pobj.ent_type_ in {"ORG", "EVENT"}
